@@ -1,0 +1,21 @@
+"""devsim: a discrete-event model of a software delivery value stream, for teaching DevOps.
+
+Data flows one way: Scenario -> model run -> event log -> metrics -> experiment -> plots ->
+widgets -> notebooks.
+"""
+from .dora import classify, classify_all, overall_cluster
+from .experiment import Results, compare, load_results, mean_ci, replicate, sweep
+from .log import EventLog
+from .metrics import LABELS, dora_metrics, flow_metrics, stage_times, summarise, utilisation
+from .model import run
+from .scenario import (Scenario, ScenarioError, field_info, load_scenario, presets,
+                       save_scenario, with_change_size)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Scenario", "ScenarioError", "presets", "field_info", "load_scenario", "save_scenario",
+    "with_change_size", "run", "EventLog", "summarise", "dora_metrics", "flow_metrics",
+    "stage_times", "utilisation", "LABELS", "classify", "classify_all", "overall_cluster",
+    "replicate", "compare", "sweep", "mean_ci", "Results", "load_results",
+]

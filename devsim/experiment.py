@@ -1,0 +1,284 @@
+"""Experiments: replications, comparisons and sweeps on common random numbers.
+
+Replication *i* of every scenario runs with ``(seed, i)``, so two designs meet the same
+arrivals, change sizes and dice (common random numbers) and a difference between them is
+the design's, not chance's. Results are tidy: one row per (scenario, replication), one
+column per metric.
+
+Runs go to a process pool by default; the pool is created once and reused by later calls
+(:func:`shutdown` closes it). Pass ``executor=`` any :class:`concurrent.futures.Executor`
+(a ``dask.distributed`` client's ``get_executor()`` runs a sweep on a cluster), or
+``executor="serial"`` to run in this process. Serial and parallel give identical numbers.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import statistics
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import pandas as pd
+
+from .metrics import LABELS, summarise
+from .model import run
+from .scenario import Scenario, ScenarioError, resolve_scenario, scenario_from_dict
+
+__all__ = ["Results", "replicate", "compare", "sweep", "mean_ci", "load_results", "shutdown",
+           "DEFAULT_SEED"]
+
+DEFAULT_SEED = 2026
+_POOL: ProcessPoolExecutor | None = None
+
+
+def _pool() -> ProcessPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        import multiprocessing as mp
+        import sys
+
+        # fork on Linux: workers start fast and a learner's script needs no __main__ guard
+        # (forkserver and spawn re-import it). Workers only run devsim code, no kernel threads.
+        ctx = mp.get_context("fork") if sys.platform.startswith("linux") else None
+        _POOL = ProcessPoolExecutor(max_workers=os.cpu_count() or 2, mp_context=ctx)
+    return _POOL
+
+
+def shutdown() -> None:
+    """Close the shared process pool (a later call starts a new one)."""
+    global _POOL
+    if _POOL is not None:
+        _POOL.shutdown(cancel_futures=True)
+        _POOL = None
+
+
+def _one(task: tuple[Scenario, int, int]) -> dict[str, float]:
+    scenario, seed, replication = task
+    return summarise(run(scenario, seed=seed, replication=replication))
+
+
+# Two-sided 97.5% quantiles of Student's t for 1..30 degrees of freedom.
+_T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
+         2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
+         2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
+
+
+def _t975(df: int) -> float:
+    if df <= 30:
+        return _T975[df - 1]
+    return 1.959964 + 2.4 / df  # within 0.002 of the exact quantile for df > 30
+
+
+def mean_ci(values: Iterable[float]) -> tuple[float, float, float]:
+    """Mean and 95% confidence interval (Student's t) of the non-NaN values.
+
+    Returns (mean, low, high); the interval is NaN with fewer than two values.
+    """
+    v = [float(x) for x in values if x is not None and not math.isnan(float(x))]
+    if not v:
+        return math.nan, math.nan, math.nan
+    m = statistics.fmean(v)
+    if len(v) < 2:
+        return m, math.nan, math.nan
+    half = _t975(len(v) - 1) * statistics.stdev(v) / math.sqrt(len(v))
+    return m, m - half, m + half
+
+
+@dataclass
+class Results:
+    """Replications of one or more scenarios.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        One row per (scenario, replication): ``scenario``, ``replication``, ``seed``, then
+        one column per metric (see :data:`devsim.metrics.LABELS`); a sweep adds a column
+        named after the swept field.
+    scenarios : dict
+        Scenario of every row's ``scenario`` label: enough, with ``seed``, to reproduce it.
+    """
+
+    frame: pd.DataFrame
+    scenarios: dict[str, Scenario]
+    seed: int
+    labels: dict[str, tuple[str, str]] = field(default_factory=lambda: dict(LABELS))
+
+    def summary(self, metrics: Sequence[str] | None = None, by: str = "scenario") -> pd.DataFrame:
+        """Mean and 95% CI per group: one row per (group, metric) with ``mean, ci_low, ci_high, n``."""
+        metrics = list(metrics) if metrics else [c for c in self.frame.columns
+                                                 if c not in ("scenario", "replication", "seed", by)]
+        rows = []
+        for key, grp in self.frame.groupby(by, sort=False):
+            for m in metrics:
+                mean, lo, hi = mean_ci(grp[m])
+                rows.append({by: key, "metric": m, "mean": mean, "ci_low": lo, "ci_high": hi,
+                             "n": int(grp[m].notna().sum())})
+        return pd.DataFrame(rows)
+
+    def difference(self, metric: str, a: str, b: str) -> tuple[float, float, float]:
+        """Mean and 95% CI of ``b - a`` for ``metric``, paired by replication (CRN)."""
+        f = self.frame
+        pa = f[f["scenario"] == a].set_index("replication")[metric]
+        pb = f[f["scenario"] == b].set_index("replication")[metric]
+        return mean_ci((pb - pa).dropna())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"devsim_results": 1, "seed": self.seed,
+                "scenarios": {k: s.to_dict() for k, s in self.scenarios.items()},
+                "rows": json.loads(self.frame.to_json(orient="records"))}
+
+    def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
+        """Write ``.csv`` (scenarios and seed in ``#`` header lines) or ``.json``.
+
+        An existing file is kept unless ``overwrite=True``.
+        """
+        path = Path(path)
+        if path.suffix not in (".csv", ".json"):
+            raise ValueError(f"path: {str(path)!r} must end in .csv or .json")
+        if path.exists() and not overwrite:
+            raise FileExistsError(f"{path}: already exists; pass overwrite=True to replace it")
+        if path.suffix == ".json":
+            path.write_text(json.dumps(self.to_dict(), indent=1), encoding="utf-8")
+        else:
+            head = json.dumps({"seed": self.seed,
+                               "scenarios": {k: s.to_dict() for k, s in self.scenarios.items()}})
+            with path.open("w", encoding="utf-8", newline="") as fh:
+                fh.write(f"# devsim results; reproduce with the scenarios and seed below\n# {head}\n")
+                self.frame.to_csv(fh, index=False)
+        return path
+
+
+def load_results(path: str | Path) -> Results:
+    """Read a file written by :meth:`Results.save`."""
+    path = Path(path)
+    if path.suffix == ".json":
+        data = json.loads(path.read_text(encoding="utf-8"))
+        frame = pd.DataFrame(data["rows"])
+    else:
+        with path.open(encoding="utf-8") as fh:
+            fh.readline()
+            data = json.loads(fh.readline()[2:])
+        frame = pd.read_csv(path, comment="#")
+    scenarios = {k: scenario_from_dict(v) for k, v in data["scenarios"].items()}
+    return Results(frame=frame, scenarios=scenarios, seed=int(data["seed"]))
+
+
+def _check_n(n: int) -> int:
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 10_000:
+        raise ValueError(f"n: {n!r} is not allowed; give a whole number of replications from 1 to 10000")
+    return n
+
+
+def _execute(tasks: list, executor, progress) -> list[dict[str, float]]:
+    show = progress if progress is not None else len(tasks) >= 40
+    bar = None
+    if show:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(tasks), desc="devsim runs", unit="run", leave=False)
+    try:
+        if executor == "serial" or (executor is None and len(tasks) == 1):
+            out = []
+            for t in tasks:
+                out.append(_one(t))
+                if bar is not None:
+                    bar.update(1)
+            return out
+        if executor is not None and not isinstance(executor, Executor):
+            raise ValueError(f"executor: {executor!r} is not allowed; give None, 'serial' or a "
+                             "concurrent.futures.Executor")
+        ex = executor or _pool()
+        futures = [ex.submit(_one, t) for t in tasks]
+        out = []
+        for f in futures:  # in submission order: the same table serial or parallel
+            out.append(f.result())
+            if bar is not None:
+                bar.update(1)
+        return out
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _label(s: Scenario, taken: dict) -> str:
+    name, k = s.name, 2
+    while name in taken and taken[name] != s:
+        name, k = f"{s.name} ({k})", k + 1
+    return name
+
+
+def compare(scenarios: Sequence[Scenario | str], n: int = 20, seed: int = DEFAULT_SEED, *,
+            executor: Executor | str | None = None, progress: bool | None = None,
+            extra: Sequence[dict] | None = None) -> Results:
+    """Run each scenario ``n`` times on common random numbers.
+
+    Parameters
+    ----------
+    scenarios : sequence of Scenario or str
+        Scenarios, preset names or YAML paths.
+    n : int
+        Replications per scenario.
+    seed : int
+        Base seed; replication *i* uses ``(seed, i)`` in every scenario.
+    executor : Executor, "serial" or None
+        Where to run (None: the shared process pool; a single run stays in this process).
+    progress : bool or None
+        Show a progress bar (None: only for 40 runs or more).
+
+    Returns
+    -------
+    Results
+    """
+    _check_n(n)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed: {seed!r} is not allowed; give a whole number >= 0")
+    resolved = [resolve_scenario(s) for s in scenarios]
+    if not resolved:
+        raise ValueError("scenarios: give at least one scenario")
+    table: dict[str, Scenario] = {}
+    labels = []
+    for s in resolved:
+        lab = _label(s, table)
+        table[lab] = s
+        labels.append(lab)
+    tasks = [(s, seed, r) for s in resolved for r in range(n)]
+    rows = _execute(tasks, executor, progress)
+    records = []
+    for i, (lab, row) in enumerate(zip([l for l in labels for _ in range(n)], rows)):
+        rec = {"scenario": lab, "replication": i % n, "seed": seed}
+        if extra is not None:
+            rec.update(extra[i // n])
+        rec.update(row)
+        records.append(rec)
+    return Results(frame=pd.DataFrame(records), scenarios=table, seed=seed)
+
+
+def replicate(scenario: Scenario | str, n: int = 20, seed: int = DEFAULT_SEED, *,
+              executor: Executor | str | None = None, progress: bool | None = None) -> Results:
+    """Run one scenario ``n`` times; see :func:`compare`."""
+    return compare([scenario], n=n, seed=seed, executor=executor, progress=progress)
+
+
+def sweep(scenario: Scenario | str, field_name: str, values: Sequence[Any], n: int = 10,
+          seed: int = DEFAULT_SEED, *, apply: Callable[[Scenario, Any], Scenario] | None = None,
+          executor: Executor | str | None = None, progress: bool | None = None) -> Results:
+    """Vary one field over ``values``, ``n`` replications each, on common random numbers.
+
+    ``apply(scenario, value)`` builds each variant when setting the field alone is not
+    enough (e.g. :func:`devsim.scenario.with_change_size` keeps demand constant).
+    The result has a column named ``field_name`` holding the value.
+    """
+    base = resolve_scenario(scenario)
+    values = list(values)
+    if not values:
+        raise ValueError(f"values: give at least one value for {field_name}")
+    if apply is None:
+        if field_name not in base.to_dict():
+            raise ScenarioError(f"field: {field_name!r} is not a Scenario field")
+        apply = lambda s, v: replace(s, **{field_name: v})  # noqa: E731
+    variants = [replace(apply(base, v), name=f"{base.name} {field_name}={v}") for v in values]
+    return compare(variants, n=n, seed=seed, executor=executor, progress=progress,
+                   extra=[{field_name: v} for v in values])

@@ -1,0 +1,473 @@
+"""The SimPy model of a software delivery value stream.
+
+Clock: **hours** of calendar time (see :mod:`devsim.scenario` for how person-hours of
+planned work become calendar hours). One change travels::
+
+    backlog -> develop -> review -> environment -> build & test -> security review
+            -> CAB -> release (train or on its own) -> deploy -> production
+
+A defect found on the way sends the change back to its developers (a fix, then the stage
+again). A defect or security flaw that escapes causes an incident in production after a
+while; it is detected (by monitoring or by users), triaged, diagnosed and restored by an
+automated rollback or a hotfix deploy. Incident work pre-empts planned work
+(``simpy.PreemptiveResource``): it is the unplanned work that slows delivery down.
+
+Structure, not parameters, separates the two organisations. :func:`_routing` decides once,
+from the Scenario, which team does each stage; a *handoff* (a ticket that waits
+``handoff_delay_hours`` on average before pickup) happens whenever the next stage belongs
+to a different team than the one holding the change. Siloed: developers, QA, ops and
+security are four teams, so a change crosses several handoffs and ops is paged first for
+incidents. Collaborative: each change belongs to one cross-functional product team that
+does every stage itself; only a manual security review goes out to the security team.
+
+Assumptions and their sources are listed in the README ("Model assumptions").
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import simpy
+
+from .log import EventLog
+from .scenario import Scenario
+from .streams import make_stream
+
+__all__ = ["run"]
+
+URGENT, PLANNED = 0, 1
+PIPELINE = "pipeline"
+
+
+def run(scenario: Scenario, seed: int, replication: int = 0) -> EventLog:
+    """Simulate one organisation for ``scenario.horizon_days``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The inputs; never modified.
+    seed : int
+        Seed of every random stream. The same (scenario, seed, replication) gives the same log.
+    replication : int
+        Replication number; replication *i* of two scenarios shares random numbers (CRN).
+
+    Returns
+    -------
+    EventLog
+        Items, stage visits, deploys and incidents, with the measurement window.
+    """
+    if not isinstance(scenario, Scenario):
+        raise TypeError(f"scenario: expected a devsim Scenario, got {type(scenario).__name__}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed: {seed!r} is not allowed; give a whole number >= 0")
+    model = _Model(scenario, seed, replication)
+    model.env.run(until=scenario.horizon_days * 24.0)
+    model.finish()
+    return model.log
+
+
+@dataclass(eq=False)
+class _Item:
+    item_id: int
+    kind: str
+    team: str             # owning product team (collaborative) or the dev team
+    size: float           # person-hours
+    u: list               # per-item uniforms, drawn at arrival (common random numbers)
+    arrival: float
+    defective: bool
+    security_flaw: bool
+    holder: str = ""      # team holding the change now (a different next team = a handoff)
+    committed: float = math.nan
+    deployed: float = math.nan
+    escaped: bool = False
+    wip_request: object = None
+
+
+# Indexes into _Item.u
+_U_DEFECT, _U_FLAW, _U_REVIEW, _U_TEST, _U_SCAN, _U_SECSHARE, _U_SECREVIEW, _U_CAB, _U_TEAM = range(9)
+_N_U = 9
+
+
+def _routing(s: Scenario, product_teams: list[str]) -> dict[str, str]:
+    """Which team does each stage ('own' = the change's product team)."""
+    if s.organisation == "siloed":
+        return dict(develop="dev", review="dev", fix="dev", environment="ops", test="qa",
+                    security="security", cab_prep="dev", deploy="ops",
+                    first_responder="ops" if s.on_call == "ops_escalation" else "dev",
+                    ops_fix="ops", diagnose="dev")
+    return dict(develop="own", review="own", fix="own", environment="own", test="own",
+                security="security", cab_prep="own", deploy="own", first_responder="own",
+                ops_fix="own", diagnose="own")
+
+
+def _teams(s: Scenario) -> dict[str, int]:
+    """Team name -> headcount."""
+    if s.organisation == "siloed":
+        teams = {"dev": s.n_developers, "qa": s.n_testers, "ops": s.n_ops}
+    else:
+        people = s.n_developers + s.n_testers + s.n_ops
+        base, extra = divmod(people, s.n_teams)
+        teams = {f"team-{i + 1}": base + (1 if i < extra else 0) for i in range(s.n_teams)}
+    teams["security"] = s.n_security
+    return {name: n for name, n in teams.items() if n > 0}
+
+
+class _Model:
+    def __init__(self, s: Scenario, seed: int, replication: int):
+        self.s = s
+        self.env = simpy.Environment()
+        self.planned_factor = 168.0 / s.work_hours_per_week
+        names = ("arrivals", "sizes", "items", "handoffs", "deploys", "incidents", "cab")
+        self.rng = {n: make_stream(seed, replication, n) for n in names}
+        capacity = _teams(s)
+        self.resources = {n: simpy.PreemptiveResource(self.env, capacity=c) for n, c in capacity.items()}
+        self.product_teams = [n for n in capacity if n.startswith("team-")] or ["dev"]
+        self.route = _routing(s, self.product_teams)
+        self.wip = simpy.Resource(self.env, capacity=s.wip_limit) if s.wip_limit > 0 else None
+        self.log = EventLog(
+            start_hours=s.warmup_days * 24.0, end_hours=s.horizon_days * 24.0, capacity=capacity,
+            headcount=s.headcount, work_hours_per_week=s.work_hours_per_week,
+            cost_per_person_hour=s.cost_per_person_hour,
+            meta=dict(scenario=s.to_dict(), seed=seed, replication=replication))
+        self.items: list[_Item] = []
+        self.ready_for_release: list[tuple[_Item, simpy.Event, float]] = []
+        self.cab_queue: list[tuple[_Item, simpy.Event]] = []
+        self.n_deploys = 0
+        self.n_incidents = 0
+        self.env.process(self._arrivals())
+        if s.release_interval_days > 0:
+            self.env.process(self._release_train())
+        if s.approval == "cab":
+            self.env.process(self._cab_meetings())
+
+    # --- helpers ------------------------------------------------------------------------
+    def _team(self, stage: str, item: _Item) -> str:
+        team = self.route[stage]
+        return item.team if team == "own" else team
+
+    def _size(self) -> float:
+        s, r = self.s, self.rng["sizes"]
+        mean = s.change_size_person_hours
+        if s.change_size_distribution == "fixed" or (s.change_size_distribution == "lognormal"
+                                                     and s.change_size_cv == 0):
+            return mean
+        if s.change_size_distribution == "exponential":
+            return r.exponential(mean)
+        sigma2 = math.log1p(s.change_size_cv ** 2)
+        return float(r.rng.lognormal(math.log(mean) - sigma2 / 2, math.sqrt(sigma2)))
+
+    def _new_item(self, kind: str, size: float, team: str | None = None) -> _Item:
+        s = self.s
+        u = self.rng["items"].uniforms(_N_U)
+        if team is None:
+            team = self.product_teams[min(int(u[_U_TEAM] * len(self.product_teams)),
+                                          len(self.product_teams) - 1)]
+        item = _Item(
+            item_id=len(self.items), kind=kind, team=team, size=size, u=u, arrival=self.env.now,
+            defective=u[_U_DEFECT] < -math.expm1(-s.defect_rate_per_hour * size),
+            security_flaw=u[_U_FLAW] < -math.expm1(-s.security_flaw_rate_per_hour * size))
+        item.holder = ""
+        self.items.append(item)
+        return item
+
+    def _work(self, team: str, effort: float, urgent: bool):
+        """Hold one member of ``team`` for ``effort`` person-hours; returns (started, worked).
+
+        Planned work is stretched over the working week and can be pre-empted by urgent
+        (incident) work, after which it queues again for the remaining effort.
+        """
+        res = self.resources[team]
+        remaining = effort if urgent else effort * self.planned_factor
+        priority = URGENT if urgent else PLANNED
+        started = None
+        worked = 0.0
+        while remaining > 1e-9:
+            with res.request(priority=priority, preempt=urgent) as req:
+                yield req
+                t0 = self.env.now
+                if started is None:
+                    started = t0
+                try:
+                    yield self.env.timeout(remaining)
+                    worked += remaining
+                    remaining = 0.0
+                except simpy.Interrupt:
+                    worked += self.env.now - t0
+                    remaining -= self.env.now - t0
+        return started, worked
+
+    def _step(self, item: _Item, stage: str, effort: float, *, work_type: str = "planned",
+              urgent: bool = False, team: str | None = None):
+        """One stage visit by a team: handoff (if the team changes), queue, work, record."""
+        team = team or self._team(stage, item)
+        queued = self.env.now
+        if item.holder and team != item.holder:
+            yield self.env.timeout(self.rng["handoffs"].exponential(self.s.handoff_delay_hours))
+        item.holder = team
+        started, worked = yield from self._work(team, effort, urgent)
+        self.log.stage_rows.append((item.item_id, stage, team, queued, started, self.env.now,
+                                    effort, worked, work_type))
+
+    def _machine(self, item: _Item, stage: str, hours: float):
+        """An automated step: runs on the clock with no queue (pipelines scale out)."""
+        t0 = self.env.now
+        yield self.env.timeout(hours)
+        self.log.stage_rows.append((item.item_id, stage, PIPELINE, t0, t0, self.env.now, 0.0, hours,
+                                    "planned"))
+
+    def _wait(self, item: _Item, stage: str, team: str, queued: float):
+        self.log.stage_rows.append((item.item_id, stage, team, queued, self.env.now, self.env.now,
+                                    0.0, 0.0, "planned"))
+
+    def _fix(self, item: _Item, work_type: str = "rework"):
+        """A defect was found: back to the change's developers for a fix."""
+        yield from self._step(item, "fix", self.s.rework_fraction * item.size, work_type=work_type)
+
+    # --- processes ----------------------------------------------------------------------
+    def _arrivals(self):
+        s = self.s
+        mean_gap = 24.0 / s.arrival_rate_per_day
+        while True:
+            yield self.env.timeout(self.rng["arrivals"].exponential(mean_gap))
+            item = self._new_item("feature", self._size())
+            self.env.process(self._change(item))
+
+    def _change(self, item: _Item):
+        s = self.s
+        if self.wip is not None and item.kind == "feature":
+            item.wip_request = self.wip.request()
+            queued = self.env.now
+            yield item.wip_request
+            if self.env.now > queued:
+                self._wait(item, "backlog", "backlog", queued)
+
+        yield from self._step(item, "develop", item.size,
+                              work_type="rework" if item.kind == "fix" else "planned")
+        item.committed = self.env.now
+
+        if s.approval != "none" and s.review_person_hours > 0:
+            while True:
+                yield from self._step(item, "review", s.review_person_hours)
+                if item.defective and item.u[_U_REVIEW] < s.review_detection:
+                    item.defective = False
+                    yield from self._fix(item)
+                    continue
+                break
+
+        env_effort = s.environment_person_hours * (1 - s.environment_automation)
+        if env_effort > 0:
+            yield from self._step(item, "environment", env_effort)
+
+        yield from self._build_and_test(item)
+
+        if s.n_security > 0 and s.security_review_person_hours > 0 and \
+                item.u[_U_SECSHARE] < s.security_review_share:
+            while True:
+                yield from self._step(item, "security", s.security_review_person_hours)
+                if item.security_flaw and item.u[_U_SECREVIEW] < s.security_review_detection:
+                    item.security_flaw = False
+                    yield from self._fix(item)
+                    continue
+                break
+
+        if s.approval == "cab":
+            yield from self._cab(item)
+
+        if s.release_interval_days > 0:
+            done = self.env.event()
+            self.ready_for_release.append((item, done, self.env.now))
+            yield done
+        else:
+            yield from self._deploy([item], kind="change")
+
+    def _build_and_test(self, item: _Item):
+        s = self.s
+        a = s.test_automation
+        manual_effort = s.manual_test_ratio * item.size * (1 - a)
+        p_test = s.automated_test_detection * a + (s.manual_test_detection * (1 - a)
+                                                   if s.manual_test_ratio > 0 else 0.0)
+        p_scan = s.security_scan_detection * s.security_scanning
+        while True:
+            if s.pipeline_hours > 0:
+                yield from self._machine(item, "pipeline", s.pipeline_hours)
+            if manual_effort > 0:
+                yield from self._step(item, "test", manual_effort)
+            if item.defective and item.u[_U_TEST] < p_test:
+                item.defective = False
+                yield from self._fix(item)
+                continue
+            if item.security_flaw and item.u[_U_SCAN] < p_scan:
+                item.security_flaw = False
+                yield from self._fix(item)
+                continue
+            return
+
+    def _cab(self, item: _Item):
+        s = self.s
+        while True:
+            queued = self.env.now
+            decided = self.env.event()
+            self.cab_queue.append((item, decided))
+            outcome = yield decided
+            self._wait(item, "cab", "cab", queued)
+            if outcome == "approved":
+                return
+            if outcome == "defect":
+                item.defective = False
+                yield from self._fix(item)
+            else:
+                yield from self._step(item, "cab_prep", s.review_person_hours or 1.0)
+
+    def _cab_meetings(self):
+        s = self.s
+        r = self.rng["cab"]
+        while True:
+            yield self.env.timeout(s.cab_interval_days * 24.0)
+            pending, self.cab_queue = self.cab_queue, []
+            for item, decided in pending:
+                if item.defective and item.u[_U_CAB] < s.cab_detection:
+                    decided.succeed("defect")
+                elif r.uniform() < s.cab_rejection_rate:
+                    decided.succeed("rejected")
+                else:
+                    decided.succeed("approved")
+
+    def _release_train(self):
+        while True:
+            yield self.env.timeout(self.s.release_interval_days * 24.0)
+            if self.ready_for_release:
+                batch, self.ready_for_release = self.ready_for_release, []
+                self.env.process(self._train(batch))
+
+    def _train(self, batch):
+        for item, _, queued in batch:
+            self._wait(item, "release", "release", queued)
+        yield from self._deploy([item for item, _, _ in batch], kind="release")
+        for _, done, _ in batch:
+            done.succeed()
+
+    def _deploy(self, items: list[_Item], kind: str, responder: str | None = None):
+        """Deploy ``items`` until a deploy succeeds; a failed deploy is rolled back and retried.
+
+        Returns the id of the deploy that succeeded.
+        """
+        s = self.s
+        lead = items[0]
+        team = responder or self._team("deploy", lead)
+        urgent = kind == "hotfix"
+        effort = s.deploy_person_hours * (1 - s.deployment_automation)
+        p_fail = (s.manual_deploy_failure * (1 - s.deployment_automation)
+                  + s.automated_deploy_failure * s.deployment_automation)
+        queued = self.env.now
+        rework = kind == "hotfix" or all(i.kind == "fix" for i in items)
+        while True:
+            started = self.env.now
+            if kind == "release":
+                lead.holder = team  # a release train is scheduled: no ticket to wait for
+            worked = 0.0
+            if effort > 0:
+                queued_step = self.env.now
+                if lead.holder and team != lead.holder:
+                    yield self.env.timeout(self.rng["handoffs"].exponential(s.handoff_delay_hours))
+                lead.holder = team
+                t_start, worked = yield from self._work(team, effort, urgent)
+                started = t_start if t_start is not None else started
+                for item in items:
+                    self.log.stage_rows.append((item.item_id, "deploy", team, queued_step, t_start,
+                                                self.env.now, effort / len(items), worked / len(items),
+                                                "unplanned" if urgent else "planned"))
+            if s.deployment_automation > 0 and s.deploy_pipeline_hours > 0:
+                t0 = self.env.now
+                yield self.env.timeout(s.deploy_pipeline_hours)
+                for item in items:
+                    self.log.stage_rows.append((item.item_id, "deploy", PIPELINE, t0, t0, self.env.now,
+                                                0.0, s.deploy_pipeline_hours, "planned"))
+            deploy_id = self.n_deploys
+            self.n_deploys += 1
+            failed = self.rng["deploys"].uniform() < p_fail
+            self.log.deploy_rows.append((deploy_id, kind, started, self.env.now, len(items), failed,
+                                         rework))
+            if not failed:
+                break
+            yield from self._rollback_failed_deploy(deploy_id, lead, team, effort)
+        if kind == "hotfix":
+            return deploy_id  # the change was already in production; this deploy repairs it
+        now = self.env.now
+        for item in items:
+            item.deployed = now
+            if item.wip_request is not None:
+                self.wip.release(item.wip_request)
+                item.wip_request = None
+            if item.defective:
+                item.escaped = True
+                self.env.process(self._incident(item, deploy_id, "defect"))
+            if item.security_flaw:
+                item.escaped = True
+                self.env.process(self._incident(item, deploy_id, "security"))
+        return deploy_id
+
+    def _rollback_failed_deploy(self, deploy_id: int, lead: _Item, team: str, effort: float):
+        """A deploy that fails is seen at once and rolled back by whoever deployed it."""
+        start = self.env.now
+        if effort > 0:
+            _, worked = yield from self._work(team, effort, urgent=True)
+            self.log.stage_rows.append((lead.item_id, "rollback", team, start, start, self.env.now,
+                                        effort, worked, "unplanned"))
+        if self.s.deployment_automation > 0:
+            yield self.env.timeout(self.s.deploy_pipeline_hours)
+        self._incident_row(lead.item_id, deploy_id, "failed_deploy", start, start, team, "rollback")
+
+    def _incident_row(self, item_id, deploy_id, cause, start, detected, responder, action):
+        self.log.incident_rows.append((self.n_incidents, item_id, deploy_id, cause, start, detected,
+                                       self.env.now, responder, action))
+        self.n_incidents += 1
+
+    def _incident(self, item: _Item, deploy_id: int, cause: str):
+        """An escaped defect or flaw fails in production, is detected, triaged and restored."""
+        s = self.s
+        r = self.rng["incidents"]
+        yield self.env.timeout(r.exponential(s.incident_onset_hours))
+        start = self.env.now
+        by_monitoring = r.uniform() < s.monitoring
+        yield self.env.timeout(r.exponential(s.detect_hours_by_monitoring if by_monitoring
+                                             else s.detect_hours_by_users))
+        detected = self.env.now
+        responder = self._team("first_responder", item)
+        item.holder = ""  # a page, not a ticket: the first responder starts at once
+        yield from self._step(item, "triage", s.triage_person_hours, work_type="unplanned",
+                              urgent=True, team=responder)
+        ops_alone = r.uniform() < s.ops_resolve_share
+        if self.route["first_responder"] == "ops" and ops_alone:
+            yield from self._step(item, "ops_fix", s.triage_person_hours, work_type="unplanned",
+                                  urgent=True, team="ops")
+            self._incident_row(item.item_id, deploy_id, cause, start, detected, responder, "ops_fix")
+            return
+        yield from self._step(item, "diagnose", s.diagnose_person_hours, work_type="unplanned",
+                              urgent=True, team=self._team("diagnose", item))
+        if r.uniform() < s.deployment_automation:
+            # Automated rollback restores service; the real fix follows as planned work.
+            yield self.env.timeout(s.deploy_pipeline_hours)
+            self._incident_row(item.item_id, deploy_id, cause, start, detected, responder, "rollback")
+            fix = self._new_item("fix", max(s.rework_fraction * item.size, 0.25), team=item.team)
+            fix.defective = fix.security_flaw = False
+            self.env.process(self._change(fix))
+            return
+        yield from self._step(item, "hotfix", s.rework_fraction * item.size, work_type="unplanned",
+                              urgent=True, team=self._team("fix", item))
+        if cause == "security":
+            item.security_flaw = False
+        else:
+            item.defective = False
+        yield from self._deploy([item], kind="hotfix")
+        self._incident_row(item.item_id, deploy_id, cause, start, detected, responder, "hotfix")
+
+    def finish(self) -> None:
+        """Write the item table (called once the clock has stopped)."""
+        self.log.item_rows = [
+            (i.item_id, i.kind, i.team, i.size, i.arrival, i.committed, i.deployed,
+             i.u[_U_DEFECT] < -math.expm1(-self.s.defect_rate_per_hour * i.size) if i.kind == "feature"
+             else False,
+             i.u[_U_FLAW] < -math.expm1(-self.s.security_flaw_rate_per_hour * i.size)
+             if i.kind == "feature" else False,
+             i.escaped)
+            for i in self.items]

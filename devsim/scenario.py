@@ -1,0 +1,402 @@
+"""Scenario: every input of one simulated organisation, frozen and validated.
+
+The clock unit of the whole model is the **hour** of calendar time; a day is 24 hours.
+People work ``work_hours_per_week`` hours a week, so *planned* work of ``e`` person-hours
+occupies a person for ``e * 168 / work_hours_per_week`` calendar hours (the effort is
+spread over the working week rather than modelling nights and weekends one by one).
+Incident work is urgent and runs on the clock: a responder works through the night.
+Automated steps (pipelines) also run on the clock.
+
+Every field carries metadata (``group``, ``label``, ``unit``, ``min``, ``max``, ``step``,
+``choices``, ``help``) that validation, the YAML files, the command line and the widgets
+read, so a range is stated once.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import numbers
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+__all__ = [
+    "Scenario",
+    "ScenarioError",
+    "presets",
+    "field_info",
+    "FIELD_GROUPS",
+    "load_scenario",
+    "save_scenario",
+    "scenario_from_dict",
+    "resolve_scenario",
+    "with_change_size",
+]
+
+#: Display order of the field groups (widgets and docs).
+FIELD_GROUPS = ("demand", "team", "handoffs", "automation", "release", "quality", "incidents", "run")
+
+
+class ScenarioError(ValueError):
+    """A scenario input is invalid; the message names the field, the value and what is allowed."""
+
+
+def _num(default, lo, hi, *, group, label, unit="", step=None, help=""):
+    return field(default=default, metadata=dict(
+        group=group, label=label, unit=unit, min=lo, max=hi, step=step, choices=None, help=help))
+
+
+def _choice(default, choices, *, group, label, help=""):
+    return field(default=default, metadata=dict(
+        group=group, label=label, unit="", min=None, max=None, step=None,
+        choices=tuple(choices), help=help))
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """All inputs of one run of the value-stream model.
+
+    Hours are calendar hours unless a name says ``person_hours`` (effort). See the module
+    docstring for how effort becomes calendar time. Use :func:`presets` for ready-made
+    organisations and :func:`dataclasses.replace` to change a field.
+    """
+
+    name: str = field(default="custom", metadata=dict(
+        group="run", label="Name", unit="", min=None, max=None, step=None, choices=None,
+        help="A label for tables and plots."))
+
+    # --- demand ---------------------------------------------------------------------------
+    arrival_rate_per_day: float = _num(
+        1.0, 0.01, 200.0, group="demand", label="Changes arriving", unit="per day", step=0.05,
+        help="Mean number of new changes (features, fixes) entering the backlog per day (Poisson).")
+    change_size_person_hours: float = _num(
+        16.0, 0.5, 400.0, group="demand", label="Change size", unit="person-hours", step=0.5,
+        help="Mean development effort of one change: the batch size of the work.")
+    change_size_cv: float = _num(
+        0.5, 0.0, 3.0, group="demand", label="Change size variability", unit="CV", step=0.05,
+        help="Coefficient of variation of change size (lognormal; 0 = every change the same size).")
+    change_size_distribution: str = _choice(
+        "lognormal", ("lognormal", "exponential", "fixed"), group="demand",
+        label="Change size distribution",
+        help="lognormal uses change_size_cv; exponential and fixed ignore it (used by validation).")
+
+    # --- team setup ----------------------------------------------------------------------
+    organisation: str = _choice(
+        "siloed", ("siloed", "collaborative"), group="team", label="Organisation",
+        help=("siloed: separate dev, QA, ops and security teams passing tickets. "
+              "collaborative: cross-functional product teams build, test, ship and run their "
+              "own changes; security is an enabling team of experts."))
+    n_developers: int = _num(6, 1, 500, group="team", label="Developers", unit="people", step=1,
+                             help="Developers (in product teams when collaborative).")
+    n_testers: int = _num(2, 0, 200, group="team", label="Testers", unit="people", step=1,
+                          help="Testers: the QA team when siloed; members of product teams when collaborative.")
+    n_ops: int = _num(2, 0, 200, group="team", label="Operations engineers", unit="people", step=1,
+                      help="Ops engineers: the ops team when siloed; members of product teams when collaborative.")
+    n_security: int = _num(1, 0, 50, group="team", label="Security engineers", unit="people", step=1,
+                           help="Security team (a gate when siloed, enabling experts when collaborative).")
+    n_teams: int = _num(1, 1, 50, group="team", label="Product teams", unit="teams", step=1,
+                        help="Collaborative only: developers, testers and ops are split into this many teams.")
+    wip_limit: int = _num(0, 0, 10_000, group="team", label="WIP limit", unit="changes", step=1,
+                          help="Most changes in progress (started, not yet in production); 0 = no limit.")
+    on_call: str = _choice(
+        "ops_escalation", ("ops_escalation", "you_build_it"), group="team", label="On call",
+        help=("ops_escalation: ops triage every incident and escalate to developers by ticket. "
+              "you_build_it: the team that wrote the change is paged and fixes it."))
+    work_hours_per_week: float = _num(40.0, 10.0, 168.0, group="team", label="Working week",
+                                      unit="hours/week", step=1.0,
+                                      help="Hours a person works per week (168 = round the clock).")
+
+    # --- handoffs ------------------------------------------------------------------------
+    handoff_delay_hours: float = _num(
+        16.0, 0.0, 500.0, group="handoffs", label="Ticket pickup delay", unit="hours", step=0.5,
+        help="Mean time (exponential) before a ticket passed to another team is picked up.")
+    approval: str = _choice(
+        "peer", ("none", "peer", "cab"), group="handoffs", label="Change approval",
+        help="none; peer (a colleague approves); cab (a change advisory board that meets on a schedule).")
+    cab_interval_days: float = _num(7.0, 0.5, 90.0, group="handoffs", label="CAB meets every",
+                                    unit="days", step=0.5, help="Days between CAB meetings.")
+    cab_rejection_rate: float = _num(
+        0.1, 0.0, 0.9, group="handoffs", label="CAB sends back", unit="share", step=0.01,
+        help="Share of changes the CAB sends back for more paperwork (they return at the next meeting).")
+    cab_detection: float = _num(
+        0.0, 0.0, 1.0, group="handoffs", label="CAB catches defects", unit="share", step=0.01,
+        help=("Chance a CAB spots a defective change. Default 0: DORA (2019) found no evidence that "
+              "external approval lowers change failure rate."))
+
+    # --- automation ----------------------------------------------------------------------
+    test_automation: float = _num(0.2, 0.0, 1.0, group="automation", label="Test automation",
+                                  unit="share", step=0.05,
+                                  help="Share of testing done by an automated suite instead of by hand.")
+    deployment_automation: float = _num(
+        0.1, 0.0, 1.0, group="automation", label="Deployment automation", unit="share", step=0.05,
+        help="Share of deploy steps scripted; also the chance an incident is fixed by automated rollback.")
+    environment_automation: float = _num(
+        0.1, 0.0, 1.0, group="automation", label="Environment automation", unit="share", step=0.05,
+        help="Share of test-environment provisioning that is self-service infrastructure as code.")
+    monitoring: float = _num(0.2, 0.0, 1.0, group="automation", label="Monitoring", unit="share",
+                             step=0.05, help="Share of production failures caught by alerts rather than by users.")
+    security_scanning: float = _num(
+        0.0, 0.0, 1.0, group="automation", label="Security scanning", unit="share", step=0.05,
+        help="Shift-left: coverage of automated security scans in the pipeline.")
+
+    # --- release -------------------------------------------------------------------------
+    release_interval_days: float = _num(
+        28.0, 0.0, 180.0, group="release", label="Release interval", unit="days", step=1.0,
+        help="0 = each change deploys on its own (continuous delivery); N = a release train every N days.")
+
+    # --- quality and work content --------------------------------------------------------
+    defect_rate_per_hour: float = _num(
+        0.02, 0.0, 1.0, group="quality", label="Defect rate", unit="per person-hour", step=0.005,
+        help="Defects injected per hour of development; a change of size s is defective with probability 1-exp(-rate*s).")
+    security_flaw_rate_per_hour: float = _num(
+        0.003, 0.0, 1.0, group="quality", label="Security flaw rate", unit="per person-hour", step=0.001,
+        help="Like the defect rate, for security flaws.")
+    review_person_hours: float = _num(1.0, 0.0, 40.0, group="quality", label="Peer review effort",
+                                      unit="person-hours", step=0.25, help="Effort of one code review.")
+    review_detection: float = _num(0.3, 0.0, 1.0, group="quality", label="Review catches defects",
+                                   unit="share", step=0.05, help="Chance a review spots a defect.")
+    manual_test_ratio: float = _num(
+        0.5, 0.0, 5.0, group="quality", label="Manual test effort", unit="hours per dev hour", step=0.05,
+        help="Testing effort per hour of development when nothing is automated.")
+    manual_test_detection: float = _num(0.5, 0.0, 1.0, group="quality", label="Manual tests catch",
+                                        unit="share", step=0.05, help="Chance manual testing finds a defect.")
+    automated_test_detection: float = _num(0.9, 0.0, 1.0, group="quality", label="Automated tests catch",
+                                           unit="share", step=0.05,
+                                           help="Chance a full automated suite finds a defect.")
+    pipeline_hours: float = _num(0.5, 0.0, 48.0, group="quality", label="Build and test pipeline",
+                                 unit="hours", step=0.25, help="Machine time of one CI run (build, tests, scans).")
+    environment_person_hours: float = _num(
+        4.0, 0.0, 80.0, group="quality", label="Environment set-up effort", unit="person-hours", step=0.5,
+        help="Ops effort to provision a test environment by hand (scaled by 1 - environment automation).")
+    security_review_share: float = _num(
+        1.0, 0.0, 1.0, group="quality", label="Changes with manual security review", unit="share",
+        step=0.05, help="Share of changes that go to the security team for a manual review.")
+    security_review_person_hours: float = _num(4.0, 0.0, 80.0, group="quality",
+                                               label="Security review effort", unit="person-hours",
+                                               step=0.5, help="Effort of one manual security review.")
+    security_review_detection: float = _num(0.7, 0.0, 1.0, group="quality", label="Security review catches",
+                                            unit="share", step=0.05,
+                                            help="Chance a manual security review finds a flaw.")
+    security_scan_detection: float = _num(0.8, 0.0, 1.0, group="quality", label="Full scanning catches",
+                                          unit="share", step=0.05,
+                                          help="Chance a full security scan finds a flaw.")
+    rework_fraction: float = _num(0.3, 0.0, 2.0, group="quality", label="Fix effort", unit="x change size",
+                                  step=0.05, help="Effort to fix a defect, as a share of the change's size.")
+    deploy_person_hours: float = _num(3.0, 0.0, 80.0, group="quality", label="Manual deploy effort",
+                                      unit="person-hours", step=0.25,
+                                      help="Effort of one deploy done by hand (scaled by 1 - deployment automation).")
+    deploy_pipeline_hours: float = _num(0.25, 0.0, 24.0, group="quality", label="Deploy pipeline",
+                                        unit="hours", step=0.05, help="Machine time of one automated deploy.")
+    manual_deploy_failure: float = _num(0.15, 0.0, 1.0, group="quality", label="Manual deploys that fail",
+                                        unit="share", step=0.01,
+                                        help="Chance a hand-made deploy fails and is rolled back.")
+    automated_deploy_failure: float = _num(0.01, 0.0, 1.0, group="quality",
+                                           label="Automated deploys that fail", unit="share", step=0.01,
+                                           help="Chance a fully automated deploy fails and is rolled back.")
+
+    # --- incidents -----------------------------------------------------------------------
+    incident_onset_hours: float = _num(
+        24.0, 0.0, 2000.0, group="incidents", label="Time until a defect bites", unit="hours", step=1.0,
+        help="Mean time (exponential) from deploying an escaped defect to the failure it causes.")
+    detect_hours_by_users: float = _num(12.0, 0.0, 500.0, group="incidents", label="Users notice after",
+                                        unit="hours", step=0.5,
+                                        help="Mean time until users report a failure monitoring missed.")
+    detect_hours_by_monitoring: float = _num(0.1, 0.0, 24.0, group="incidents", label="Alert fires after",
+                                             unit="hours", step=0.05, help="Mean time until an alert fires.")
+    triage_person_hours: float = _num(1.0, 0.0, 40.0, group="incidents", label="Triage effort",
+                                      unit="person-hours", step=0.25, help="First responder's investigation.")
+    ops_resolve_share: float = _num(
+        0.3, 0.0, 1.0, group="incidents", label="Ops can fix alone", unit="share", step=0.05,
+        help="With ops_escalation: share of incidents ops resolve without developers (restart, config).")
+    diagnose_person_hours: float = _num(2.0, 0.0, 80.0, group="incidents", label="Diagnosis effort",
+                                        unit="person-hours", step=0.25,
+                                        help="Developer effort to find the cause in the code.")
+
+    # --- run -----------------------------------------------------------------------------
+    horizon_days: float = _num(365.0, 1.0, 3650.0, group="run", label="Simulated time", unit="days",
+                               step=1.0, help="Length of one run.")
+    warmup_days: float = _num(30.0, 0.0, 3000.0, group="run", label="Warm-up", unit="days", step=1.0,
+                              help="Results ignore the first days, while the empty pipeline fills.")
+    cost_per_person_hour: float = _num(100.0, 0.0, 10_000.0, group="run", label="Cost rate",
+                                       unit="currency/person-hour", step=5.0,
+                                       help="Loaded cost of one person-hour.")
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            _check_field(f, getattr(self, f.name))
+        _check_combination(self)
+
+    # Derived values ------------------------------------------------------------------------
+    @property
+    def headcount(self) -> int:
+        """People in the organisation."""
+        return self.n_developers + self.n_testers + self.n_ops + self.n_security
+
+    @property
+    def demand_person_hours_per_day(self) -> float:
+        """Development effort arriving per day (arrival rate x change size)."""
+        return self.arrival_rate_per_day * self.change_size_person_hours
+
+    def to_dict(self) -> dict[str, Any]:
+        """All fields as plain Python values (what a YAML file holds)."""
+        return dataclasses.asdict(self)
+
+
+def _check_field(f: dataclasses.Field, value: Any) -> None:
+    meta = f.metadata
+    if f.name == "name":
+        if not isinstance(value, str) or not value.strip():
+            raise ScenarioError(f"name: {value!r} is not allowed; give a non-empty text label")
+        return
+    if meta["choices"] is not None:
+        if value not in meta["choices"]:
+            allowed = ", ".join(repr(c) for c in meta["choices"])
+            raise ScenarioError(f"{f.name}: {value!r} is not allowed; choose one of {allowed}")
+        return
+    lo, hi, unit = meta["min"], meta["max"], meta["unit"]
+    is_int = isinstance(f.default, int)
+    kind = "a whole number" if is_int else "a number"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ScenarioError(f"{f.name}: {value!r} is not allowed; give {kind} from {lo} to {hi} ({unit})")
+    if is_int and not float(value).is_integer():
+        raise ScenarioError(f"{f.name}: {value!r} is not allowed; give a whole number from {lo} to {hi} ({unit})")
+    if not math.isfinite(value) or not lo <= value <= hi:
+        raise ScenarioError(f"{f.name}: {value!r} is out of range; allowed {lo} to {hi} ({unit})")
+
+
+def _check_combination(s: Scenario) -> None:
+    """Rules that involve several fields; each message says how to fix it."""
+    if s.warmup_days >= s.horizon_days:
+        raise ScenarioError(
+            f"warmup_days: {s.warmup_days} must be less than horizon_days ({s.horizon_days})")
+    if s.organisation == "siloed":
+        if s.n_testers == 0 and s.manual_test_ratio * (1 - s.test_automation) > 0:
+            raise ScenarioError(
+                "n_testers: 0 is not allowed for a siloed organisation with manual testing; "
+                "give at least 1, or set test_automation to 1 or manual_test_ratio to 0")
+        if s.n_ops == 0:
+            raise ScenarioError("n_ops: 0 is not allowed for a siloed organisation; "
+                                "its ops team deploys and runs production (give at least 1)")
+    else:
+        if s.on_call == "ops_escalation":
+            raise ScenarioError(
+                "on_call: 'ops_escalation' is not allowed with organisation='collaborative' "
+                "(it has no separate ops team); choose 'you_build_it'")
+        people = s.n_developers + s.n_testers + s.n_ops
+        if s.n_teams > people:
+            raise ScenarioError(
+                f"n_teams: {s.n_teams} is more than the {people} developers, testers and ops "
+                "to fill them; allowed 1 to " + str(people))
+    if s.n_security == 0 and s.security_review_share > 0 and s.security_review_person_hours > 0:
+        raise ScenarioError(
+            "n_security: 0 is not allowed while security_review_share > 0; "
+            "give at least 1, or set security_review_share to 0")
+
+
+def field_info() -> dict[str, dict[str, Any]]:
+    """Metadata of every field, in declaration order: group, label, unit, min, max, step,
+    choices, help and default."""
+    return {f.name: dict(f.metadata, default=f.default) for f in fields(Scenario)}
+
+
+def with_change_size(scenario: Scenario, change_size_person_hours: float) -> Scenario:
+    """Split the same demand into changes of another size.
+
+    The arrival rate is scaled so that ``demand_person_hours_per_day`` stays the same: only
+    the batch size changes, not the amount of work.
+    """
+    demand = scenario.demand_person_hours_per_day
+    return replace(scenario, change_size_person_hours=change_size_person_hours,
+                   arrival_rate_per_day=round(demand / change_size_person_hours, 6))
+
+
+def presets() -> dict[str, Scenario]:
+    """The named organisations of the course, each "the baseline plus these changes".
+
+    ``siloed`` is the baseline (the field defaults): 11 people in four teams, monthly
+    release train, weekly CAB, little automation.
+    """
+    siloed = Scenario(name="siloed", approval="cab")
+    automation = dict(test_automation=0.8, deployment_automation=0.9,
+                      environment_automation=0.9, monitoring=0.9)
+    collaborative = replace(
+        siloed, name="collaborative", organisation="collaborative", on_call="you_build_it",
+        n_teams=2, approval="peer", release_interval_days=0.0,
+        security_review_share=0.2, **automation)
+    collaborative = with_change_size(collaborative, 8.0)
+    return {
+        "siloed": siloed,
+        "siloed_automated": replace(siloed, name="siloed_automated", **automation),
+        "collaborative": collaborative,
+        "collaborative_cab": replace(collaborative, name="collaborative_cab", approval="cab"),
+        "devsecops": replace(collaborative, name="devsecops", security_scanning=0.9,
+                             security_review_share=0.05),
+    }
+
+
+# --- files ---------------------------------------------------------------------------------
+
+def scenario_from_dict(data: Mapping[str, Any], *, source: str = "scenario") -> Scenario:
+    """Build a Scenario from a mapping; missing keys take their defaults.
+
+    Raises
+    ------
+    ScenarioError
+        On an unknown key (the message lists the valid keys) or an invalid value.
+    """
+    if not isinstance(data, Mapping):
+        raise ScenarioError(f"{source}: expected a mapping of field: value, got {type(data).__name__}")
+    valid = [f.name for f in fields(Scenario)]
+    unknown = [k for k in data if k not in valid]
+    if unknown:
+        raise ScenarioError(
+            f"{source}: unknown key {unknown[0]!r}; valid keys are: {', '.join(valid)}")
+    return Scenario(**dict(data))
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read a scenario from a YAML file (``yaml.safe_load``)."""
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(f"{path}: no such scenario file")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ScenarioError(f"{path}: not valid YAML{where}") from None
+    if data is None:
+        data = {}
+    try:
+        return scenario_from_dict(data, source=str(path))
+    except ScenarioError as exc:
+        msg = str(exc)
+        raise ScenarioError(msg if msg.startswith(str(path)) else f"{path}: {msg}") from None
+
+
+def save_scenario(scenario: Scenario, path: str | Path, *, overwrite: bool = False) -> Path:
+    """Write a scenario as YAML. An existing file is kept unless ``overwrite=True``."""
+    import yaml
+
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path}: already exists; pass overwrite=True to replace it")
+    text = yaml.safe_dump(scenario.to_dict(), sort_keys=False)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def resolve_scenario(spec: str | Path | Scenario) -> Scenario:
+    """A Scenario from a preset name, a YAML path, or a Scenario (returned as is)."""
+    if isinstance(spec, Scenario):
+        return spec
+    text = str(spec)
+    table = presets()
+    if text in table:
+        return table[text]
+    if text.endswith((".yaml", ".yml")) or Path(text).exists():
+        return load_scenario(text)
+    raise ScenarioError(
+        f"scenario: {text!r} is neither a preset nor a scenario file; presets are: {', '.join(table)}")
