@@ -24,6 +24,7 @@ Assumptions and their sources are listed in the README ("Model assumptions").
 """
 from __future__ import annotations
 
+import heapq
 import math
 from dataclasses import dataclass
 
@@ -88,6 +89,50 @@ _U_DEFECT, _U_FLAW, _U_REVIEW, _U_TEST, _U_SCAN, _U_SECSHARE, _U_SECREVIEW, _U_C
 _N_U = 9
 
 
+class _Team:
+    """People of one team: a priority queue with pre-emption, specialised for this model.
+
+    Semantics match ``simpy.PreemptiveResource`` (lower priority value first, FIFO within a
+    priority; an urgent request that finds everyone busy interrupts the planned holder that
+    started last), but a free member is granted without scheduling an event, which makes
+    the model about twice as fast as with SimPy's general resource.
+    """
+
+    __slots__ = ("env", "capacity", "holders", "waiting", "order")
+
+    def __init__(self, env: simpy.Environment, capacity: int):
+        self.env = env
+        self.capacity = capacity
+        self.holders: dict[int, tuple[int, simpy.Process]] = {}
+        self.waiting: list = []
+        self.order = 0
+
+    def request(self, priority: int, proc, preempt: bool):
+        """Returns (key, event): event is None when granted at once, else wait for it."""
+        self.order += 1
+        key = self.order
+        if len(self.holders) < self.capacity:
+            self.holders[key] = (priority, proc)
+            return key, None
+        if preempt:
+            victim = max(self.holders, key=lambda k: (self.holders[k][0], k))
+            if self.holders[victim][0] > priority:
+                _, victim_proc = self.holders.pop(victim)
+                victim_proc.interrupt("pre-empted by incident work")
+                self.holders[key] = (priority, proc)
+                return key, None
+        granted = self.env.event()
+        heapq.heappush(self.waiting, (priority, key, granted, proc))
+        return key, granted
+
+    def release(self, key: int) -> None:
+        self.holders.pop(key, None)
+        if self.waiting and len(self.holders) < self.capacity:
+            priority, wkey, granted, proc = heapq.heappop(self.waiting)
+            self.holders[wkey] = (priority, proc)
+            granted.succeed()
+
+
 def _routing(s: Scenario, product_teams: list[str]) -> dict[str, str]:
     """Which team does each stage ('own' = the change's product team)."""
     if s.organisation == "siloed":
@@ -120,7 +165,7 @@ class _Model:
         names = ("arrivals", "sizes", "items", "handoffs", "deploys", "incidents", "cab")
         self.rng = {n: make_stream(seed, replication, n) for n in names}
         capacity = _teams(s)
-        self.resources = {n: simpy.PreemptiveResource(self.env, capacity=c) for n, c in capacity.items()}
+        self.resources = {n: _Team(self.env, c) for n, c in capacity.items()}
         self.product_teams = [n for n in capacity if n.startswith("team-")] or ["dev"]
         self.route = _routing(s, self.product_teams)
         self.wip = simpy.Resource(self.env, capacity=s.wip_limit) if s.wip_limit > 0 else None
@@ -154,7 +199,7 @@ class _Model:
         if s.change_size_distribution == "exponential":
             return r.exponential(mean)
         sigma2 = math.log1p(s.change_size_cv ** 2)
-        return float(r.rng.lognormal(math.log(mean) - sigma2 / 2, math.sqrt(sigma2)))
+        return math.exp(math.log(mean) - sigma2 / 2 + math.sqrt(sigma2) * r.normal())
 
     def _new_item(self, kind: str, size: float, team: str | None = None) -> _Item:
         s = self.s
@@ -177,23 +222,31 @@ class _Model:
         (incident) work, after which it queues again for the remaining effort.
         """
         res = self.resources[team]
+        env = self.env
         remaining = effort if urgent else effort * self.planned_factor
         priority = URGENT if urgent else PLANNED
+        proc = env.active_process
         started = None
         worked = 0.0
         while remaining > 1e-9:
-            with res.request(priority=priority, preempt=urgent) as req:
-                yield req
-                t0 = self.env.now
+            key, granted = res.request(priority, proc, urgent)
+            t0 = None
+            try:
+                if granted is not None:
+                    yield granted
+                t0 = env.now
                 if started is None:
                     started = t0
-                try:
-                    yield self.env.timeout(remaining)
-                    worked += remaining
-                    remaining = 0.0
-                except simpy.Interrupt:
-                    worked += self.env.now - t0
-                    remaining -= self.env.now - t0
+                yield env.timeout(remaining)
+            except simpy.Interrupt:
+                # Pre-empted by an incident: the slot is gone; queue again for the rest.
+                if t0 is not None:
+                    worked += env.now - t0
+                    remaining -= env.now - t0
+                continue
+            worked += remaining
+            remaining = 0.0
+            res.release(key)
         return started, worked
 
     def _step(self, item: _Item, stage: str, effort: float, *, work_type: str = "planned",

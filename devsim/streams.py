@@ -19,7 +19,7 @@ _CHUNK = 512
 class Stream:
     """A buffered source of uniform and exponential variates (drawn in chunks for speed)."""
 
-    __slots__ = ("name", "rng", "_u", "_ui", "_e", "_ei")
+    __slots__ = ("name", "rng", "_u", "_ui", "_e", "_ei", "_n", "_ni")
 
     def __init__(self, name: str, rng: np.random.Generator):
         self.name = name
@@ -28,6 +28,8 @@ class Stream:
         self._ui = 0
         self._e: list[float] = []
         self._ei = 0
+        self._n: list[float] = []
+        self._ni = 0
 
     def uniform(self) -> float:
         """One U(0, 1) variate."""
@@ -46,6 +48,14 @@ class Stream:
             self._ei = 0
         self._ei += 1
         return self._e[self._ei - 1] * mean
+
+    def normal(self) -> float:
+        """One standard normal variate."""
+        if self._ni == len(self._n):
+            self._n = self.rng.standard_normal(_CHUNK).tolist()
+            self._ni = 0
+        self._ni += 1
+        return self._n[self._ni - 1]
 
     def uniforms(self, n: int) -> list[float]:
         """``n`` U(0, 1) variates."""
