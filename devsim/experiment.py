@@ -16,6 +16,7 @@ import json
 import math
 import os
 import statistics
+import sys
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -173,7 +174,9 @@ def _check_n(n: int) -> int:
 
 
 def _execute(tasks: list, executor, progress) -> list[dict[str, float]]:
-    show = progress if progress is not None else len(tasks) >= 40
+    # By default a bar only where someone watches: a terminal or a notebook, not a CI log.
+    show = progress if progress is not None else (
+        len(tasks) >= 40 and (sys.stderr.isatty() or "ipykernel" in sys.modules))
     bar = None
     if show:
         from tqdm import tqdm
@@ -204,8 +207,9 @@ def _execute(tasks: list, executor, progress) -> list[dict[str, float]]:
 
 
 def _label(s: Scenario, taken: dict) -> str:
+    """A label unique within one experiment (a repeated name gets " (2)", " (3)", ...)."""
     name, k = s.name, 2
-    while name in taken and taken[name] != s:
+    while name in taken:
         name, k = f"{s.name} ({k})", k + 1
     return name
 

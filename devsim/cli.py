@@ -1,0 +1,396 @@
+"""The ``devsim`` command line: run, compare and sweep scenarios from a terminal.
+
+Every scenario argument is a preset name (``devsim presets`` lists them) or a YAML file
+(``devsim validate`` checks one). Bad input never shows a traceback: it prints one line,
+``devsim: error: <what is wrong and what is allowed>``, to stderr and exits with status 2.
+
+Examples
+--------
+::
+
+    devsim presets
+    devsim run siloed -n 20
+    devsim compare siloed collaborative --year 2023
+    devsim sweep siloed release_interval_days 0 7 14 28 --metric lead_time_hours
+    devsim export siloed collaborative -o results.csv
+"""
+from __future__ import annotations
+
+import argparse
+import difflib
+import importlib
+import os
+import sys
+from dataclasses import fields, replace
+from pathlib import Path
+from typing import Any, Sequence
+
+from . import dora, experiment
+from .metrics import LABELS
+from .report import describe_changes, dora_table, sweep_table
+from .scenario import (Scenario, ScenarioError, field_info, load_scenario, presets,
+                       resolve_scenario, with_change_size)
+
+__all__ = ["main", "build_parser"]
+
+PROG = "devsim"
+DEFAULT_N = 20
+#: Show a progress bar (on a terminal only) from this many model runs.
+PROGRESS_FROM_RUNS = 10
+DEFAULT_SWEEP_METRICS = ("lead_time_hours", "deploy_frequency_per_day", "change_failure_rate",
+                         "time_to_restore_hours")
+
+
+class UsageError(Exception):
+    """Bad command-line syntax; reported like every other input error."""
+
+
+class _Parser(argparse.ArgumentParser):
+    # argparse prints the whole usage before its error; one line is easier to read and test.
+    def error(self, message: str):  # noqa: D102
+        raise UsageError(message)
+
+
+# --- argument types: each message names the option, the value and what is allowed ---------
+
+def _replications(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = None
+    if n is None or not 1 <= n <= 10_000:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not allowed; give a whole number of replications from 1 to 10000")
+    return n
+
+
+def _seed(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not allowed; give a whole number >= 0")
+    return n
+
+
+def _year(text: str) -> int:
+    years = ", ".join(map(str, dora.REPORT_YEARS))
+    try:
+        y = int(text)
+    except ValueError:
+        y = None
+    if y not in dora.REPORT_YEARS:
+        raise argparse.ArgumentTypeError(f"{text!r} is not allowed; choose one of {years}")
+    return y
+
+
+def _people(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not allowed; give a whole number >= 1")
+    return n
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def _progress(runs: int) -> bool:
+    """A bar only for long work and only on a terminal: a log file or a pipe gets no noise."""
+    return runs >= PROGRESS_FROM_RUNS and sys.stderr.isatty()
+
+
+def _scenarios(specs: Sequence[str]) -> list[Scenario]:
+    seen = set()
+    for spec in specs:
+        if spec in seen:
+            raise ValueError(f"scenario: {spec!r} is given twice; give each scenario once")
+        seen.add(spec)
+    return [resolve_scenario(s) for s in specs]
+
+
+def _check_output(path: str, force: bool) -> Path:
+    """Fail before any simulation runs, not after minutes of it."""
+    out = Path(path)
+    if out.suffix not in (".csv", ".json"):
+        raise ValueError(f"output: {path!r} is not allowed; the file name must end in .csv or .json")
+    if out.exists() and not force:
+        raise FileExistsError(f"{path}: already exists; pass --force to overwrite it")
+    if out.exists() and out.is_dir():
+        raise ValueError(f"output: {path!r} is a directory; give a file name ending in .csv or .json")
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        raise ValueError(f"output: {path!r} is not allowed; the folder {str(parent)!r} does not exist")
+    return out
+
+
+def _parse_value(field_name: str, text: str) -> Any:
+    """A sweep value typed on the command line, converted to the field's type."""
+    info = field_info()[field_name]
+    if info["choices"] is not None:
+        return text  # the Scenario names the allowed choices if it is not one
+    is_int = isinstance(info["default"], int)
+    kind = "a whole number" if is_int else "a number"
+    allowed = f"give {kind} from {info['min']} to {info['max']} ({info['unit']})"
+    try:
+        value = float(text)
+    except ValueError:
+        raise ScenarioError(f"{field_name}: {text!r} is not allowed; {allowed}") from None
+    if is_int:
+        if not value.is_integer():
+            raise ScenarioError(f"{field_name}: {text!r} is not allowed; {allowed}")
+        return int(value)
+    return value
+
+
+def _check_field(name: str) -> None:
+    valid = [f.name for f in fields(Scenario) if f.name != "name"]
+    if name not in valid:
+        close = difflib.get_close_matches(name, valid, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ScenarioError(f"field: {name!r} is not a Scenario field; {hint}"
+                            f"valid fields are: {', '.join(valid)}")
+
+
+def _check_metrics(metrics: Sequence[str]) -> list[str]:
+    for m in metrics:
+        if m not in LABELS and not m.startswith("utilisation_"):
+            close = difflib.get_close_matches(m, list(LABELS), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise ValueError(f"metric: {m!r} is not allowed; {hint}choose from {', '.join(LABELS)}")
+    return list(dict.fromkeys(metrics))
+
+
+# --- commands --------------------------------------------------------------------------------
+
+def cmd_presets(args) -> int:
+    """Each preset with the fields it changes from the baseline."""
+    table = presets()
+    base = table["siloed"]
+    width = max(len(k) for k in table)
+    for name, s in table.items():
+        if name == "siloed":
+            release = (f"release train every {s.release_interval_days:g} days"
+                       if s.release_interval_days else "continuous delivery")
+            text = (f"the baseline: {s.organisation}, {s.headcount} people, {release}, "
+                    f"approval: {s.approval}")
+        else:
+            text = "siloed + " + describe_changes(s, base)
+        print(f"{name.ljust(width)}  {text}")
+    return 0
+
+
+def cmd_run(args) -> int:
+    """Replications of one scenario: the DORA table."""
+    s = resolve_scenario(args.scenario)
+    res = experiment.replicate(s, n=args.n, seed=args.seed, progress=_progress(args.n))
+    print(dora_table(res, args.year))
+    return 0
+
+
+def cmd_compare(args) -> int:
+    """Scenarios side by side on common random numbers."""
+    scenarios = _scenarios(args.scenarios)
+    runs = len(scenarios) * args.n
+    res = experiment.compare(scenarios, n=args.n, seed=args.seed, progress=_progress(runs))
+    print(dora_table(res, args.year))
+    return 0
+
+
+def cmd_sweep(args) -> int:
+    """One field over several values: metric means and CIs per value."""
+    base = resolve_scenario(args.scenario)
+    _check_field(args.field)
+    metrics = _check_metrics(args.metric or DEFAULT_SWEEP_METRICS)
+    values = [_parse_value(args.field, v) for v in args.values]
+    if len(set(values)) != len(values):
+        raise ValueError(f"{args.field}: a value is given twice in {' '.join(args.values)}; "
+                         "give each value once")
+    apply = None
+    if args.keep_demand:
+        if args.field != "change_size_person_hours":
+            raise ValueError(f"--keep-demand: only works with change_size_person_hours, "
+                             f"not {args.field!r}")
+        apply = with_change_size
+    # Build every variant first so a bad value fails before any run, naming the field.
+    for v in values:
+        (apply or (lambda s, x: replace(s, **{args.field: x})))(base, v)
+    res = experiment.sweep(base, args.field, values, n=args.n, seed=args.seed, apply=apply,
+                           progress=_progress(len(values) * args.n))
+    print(sweep_table(res, args.field, metrics, args.year))
+    return 0
+
+
+def cmd_validate(args) -> int:
+    """Check scenario files; one line per file (ok on stdout, an error on stderr)."""
+    status = 0
+    for path in args.files:
+        try:
+            load_scenario(path)
+        except ScenarioError as exc:
+            _error(exc)
+            status = 2
+        else:
+            print(f"{path}: ok")
+    return status
+
+
+def cmd_export(args) -> int:
+    """Write the replications of scenarios to CSV or JSON (never over a file without --force)."""
+    out = _check_output(args.output, args.force)
+    scenarios = _scenarios(args.scenarios)
+    runs = len(scenarios) * args.n
+    res = experiment.compare(scenarios, n=args.n, seed=args.seed, progress=_progress(runs))
+    res.save(out, overwrite=args.force)
+    print(f"{out}: wrote {len(res.frame)} rows ({len(scenarios)} scenario"
+          f"{'s' if len(scenarios) != 1 else ''} x {args.n} replications, seed {args.seed})")
+    return 0
+
+
+def _delegate(module: str):
+    def handler(args) -> int:
+        try:
+            mod = importlib.import_module(f"devsim.{module}")
+        except ModuleNotFoundError as exc:
+            if exc.name not in (f"devsim.{module}",):
+                raise
+            _error(f"{module}: this command is not available in this install "
+                   f"(module devsim.{module} is missing)")
+            return 2
+        return int(mod.main(args) or 0)
+    return handler
+
+
+# --- parser ----------------------------------------------------------------------------------
+
+_SCENARIO_HELP = "a preset name (devsim presets) or a YAML scenario file"
+
+
+def _common(p: argparse.ArgumentParser, *, n: int = DEFAULT_N, year: bool = True) -> None:
+    p.add_argument("-n", "--replications", dest="n", type=_replications, default=n, metavar="N",
+                   help=f"replications per scenario (default {n})")
+    p.add_argument("--seed", type=_seed, default=experiment.DEFAULT_SEED,
+                   help=f"base seed; replication i uses (seed, i) everywhere (default "
+                        f"{experiment.DEFAULT_SEED})")
+    if year:
+        p.add_argument("--year", type=_year, default=2019, metavar="YEAR",
+                       help="DORA report year whose clusters classify the results: "
+                            f"{', '.join(map(str, dora.REPORT_YEARS))} (default 2019)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``devsim`` (exposed for documentation and tests)."""
+    parser = _Parser(prog=PROG, description="Simulate a software delivery value stream and "
+                     "report DORA's keys. SCENARIO is a preset name or a YAML file.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("presets", help="list the presets and what each changes vs siloed")
+    p.set_defaults(func=cmd_presets)
+
+    p = sub.add_parser("run", help="replications of one scenario: the DORA table")
+    p.add_argument("scenario", metavar="SCENARIO", help=_SCENARIO_HELP)
+    _common(p)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("compare", help="scenarios side by side on common random numbers")
+    p.add_argument("scenarios", metavar="SCENARIO", nargs="+", help=_SCENARIO_HELP)
+    _common(p)
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("sweep", help="vary one field: metric mean and CI per value")
+    p.add_argument("scenario", metavar="SCENARIO", help=_SCENARIO_HELP)
+    p.add_argument("field", metavar="FIELD", help="a Scenario field, e.g. release_interval_days")
+    p.add_argument("values", metavar="VALUE", nargs="+", help="values of FIELD to try")
+    _common(p)
+    p.add_argument("--metric", nargs="+", action="extend", metavar="METRIC",
+                   help="metrics to show (default: "
+                        f"{' '.join(DEFAULT_SWEEP_METRICS)})")
+    p.add_argument("--keep-demand", action="store_true",
+                   help="with change_size_person_hours: scale the arrival rate so the work "
+                        "arriving stays the same (only the batch size changes)")
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("validate", help="check YAML scenario files")
+    p.add_argument("files", metavar="FILE", nargs="+", help="YAML scenario files")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("export", help="write replications to a CSV or JSON file")
+    p.add_argument("scenarios", metavar="SCENARIO", nargs="+", help=_SCENARIO_HELP)
+    p.add_argument("-o", "--output", required=True, metavar="OUT",
+                   help="file ending in .csv or .json")
+    _common(p, year=False)
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("leaderboard", help="rank the scenario files in a folder")
+    p.add_argument("dir", metavar="DIR", help="folder of YAML scenario files")
+    _common(p, n=10)
+    p.add_argument("--max-people", type=_people, default=None, metavar="N",
+                   help="disqualify scenarios with more people than this")
+    p.add_argument("--export", default=None, metavar="PATH", help="also write the results")
+    p.add_argument("--force", action="store_true", help="overwrite an existing export file")
+    p.set_defaults(func=_delegate("leaderboard"))
+
+    p = sub.add_parser("workspace", help="copy the learner's workspace to DEST")
+    p.add_argument("dest", metavar="DEST", help="folder to create")
+    p.set_defaults(func=_delegate("workspace"))
+    return parser
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and not isinstance(exc, FileExistsError) and exc.strerror:
+        where = exc.filename if exc.filename is not None else ""
+        return f"{where}: {exc.strerror}" if where else exc.strerror
+    text = str(exc) or type(exc).__name__
+    return " ".join(text.split())  # one line, whatever the exception held
+
+
+def _error(exc: BaseException | str) -> None:
+    text = exc if isinstance(exc, str) else _message(exc)
+    print(f"{PROG}: error: {text}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``devsim`` command line.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments without the program name (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit status: 0 on success, 2 on bad input (one line on stderr), 130 on Ctrl-C.
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(argv) if argv is not None else None)
+    except UsageError as exc:
+        _error(str(exc))
+        return 2
+    except SystemExit as exc:  # --help and --version exit through argparse
+        return int(exc.code or 0)
+    if getattr(args, "func", None) is None:
+        commands = ", ".join(parser._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
+        _error(f"give a command: {commands} (devsim COMMAND --help for more)")
+        return 2
+    try:
+        return args.func(args)
+    except BrokenPipeError:
+        # The reader went away (devsim ... | head): not an error worth a message.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except (ScenarioError, ValueError, OSError) as exc:  # FileExistsError is an OSError
+        _error(exc)
+        return 2
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

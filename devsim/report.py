@@ -1,0 +1,376 @@
+"""Plain-text tables of experiment results, for terminals, logs and notebook ``print``.
+
+Everything here is formatting: it reads a :class:`~devsim.experiment.Results` (or two
+Scenarios) and returns a string; it runs nothing and prints nothing.
+
+Units are chosen per value so that a number reads the way DORA states its bands: a
+deployment frequency is shown per day when it is at least daily, else per week, month or
+year; a duration in minutes, hours, days or weeks. The 95% confidence interval of a mean
+(Student's t over replications, :func:`devsim.experiment.mean_ci`) is shown in brackets in
+the same unit as the mean. Output is ASCII only, so it survives any terminal encoding.
+"""
+from __future__ import annotations
+
+import math
+import textwrap
+from dataclasses import fields
+from typing import Any, Sequence
+
+from . import dora
+from .metrics import LABELS
+from .scenario import Scenario
+
+__all__ = ["dora_table", "sweep_table", "describe_changes", "format_cell", "scale_for",
+           "DORA_ROWS", "FLOW_ROWS"]
+
+#: Rows of the DORA section: (metric, row label). Lead time for changes has its median and
+#: its 90th percentile; only the median is classified (it is what DORA's bands describe).
+DORA_ROWS = (
+    ("deploy_frequency_per_day", "Deployment frequency"),
+    ("lead_time_hours", "Lead time for changes, median"),
+    ("lead_time_p90_hours", "Lead time for changes, p90"),
+    ("change_failure_rate", "Change failure rate"),
+    ("time_to_restore_hours", "Time to restore, median"),
+    ("rework_rate", "Deployment rework rate"),
+)
+
+#: Rows of the flow section (no published clusters).
+FLOW_ROWS = (
+    ("flow_lead_time_hours", "Flow time from backlog, median"),
+    ("throughput_per_day", "Throughput (changes)"),
+    ("mean_wip", "Work in progress (changes)"),
+    ("flow_efficiency", "Flow efficiency"),
+    ("unplanned_work_share", "Unplanned work share"),
+    ("cost_per_change", "Cost per change (currency)"),
+)
+
+_RATE = {"deploy_frequency_per_day", "throughput_per_day"}
+_HOURS = {m for m in LABELS if m.endswith("_hours")}
+_SHARE = {m for m, (_, unit) in LABELS.items() if unit.startswith("share")}
+
+# Calendar conversions for display only (the model's clock is hours).
+_DAYS_PER_MONTH = 365.25 / 12
+_UNIT_WORDS = {"/day": "per day", "/week": "per week", "/month": "per month", "/year": "per year",
+               "h": "hours", "min": "minutes"}
+
+#: Short column names for sweep tables.
+SHORT_LABELS = {
+    "deploy_frequency_per_day": "Deploy frequency",
+    "lead_time_hours": "Lead time",
+    "lead_time_p90_hours": "Lead time p90",
+    "flow_lead_time_hours": "Flow time",
+    "flow_lead_time_p90_hours": "Flow time p90",
+    "change_failure_rate": "Change failure",
+    "time_to_restore_hours": "Time to restore",
+    "rework_rate": "Rework rate",
+    "mean_wip": "WIP",
+    "cost_per_change": "Cost per change",
+}
+_DAYS_PER_YEAR = 365.25
+
+
+def _finite(x: Any) -> bool:
+    return x is not None and isinstance(x, (int, float)) and math.isfinite(x)
+
+
+def scale_for(metric: str, value: float) -> tuple[float, str]:
+    """The display factor and unit suffix for ``value`` of ``metric``.
+
+    Parameters
+    ----------
+    metric : str
+        A metric name from :data:`devsim.metrics.LABELS`.
+    value : float
+        The value (in the metric's own unit) that decides the unit; NaN gives the base unit.
+
+    Returns
+    -------
+    (factor, suffix) : tuple of float and str
+        Multiply a value by ``factor`` and append ``suffix`` (which carries its own leading
+        space where one is needed), e.g. ``(7.0, "/week")`` or ``(1/24, " days")``.
+    """
+    v = abs(value) if _finite(value) else math.nan
+    if metric in _RATE:
+        if not v < 1.0:          # NaN, zero-free daily or more
+            return 1.0, "/day"
+        if v >= 1 / 7:
+            return 7.0, "/week"
+        if v >= 1 / _DAYS_PER_MONTH:
+            return _DAYS_PER_MONTH, "/month"
+        return _DAYS_PER_YEAR, "/year"
+    if metric in _HOURS:
+        if v < 1.0:
+            return 60.0, " min"
+        if not v >= 48.0:        # NaN falls here: hours is the model's unit
+            return 1.0, " h"
+        if v < 24 * 70:
+            return 1 / 24, " days"
+        return 1 / (24 * 7), " weeks"
+    if metric in _SHARE:
+        return 100.0, "%"
+    return 1.0, ""
+
+
+def _decimals(x: float) -> int:
+    a = abs(x)
+    if a >= 100 or a == 0:
+        return 0
+    if a >= 10:
+        return 1
+    return 2
+
+
+def format_cell(metric: str, mean: float, low: float = math.nan, high: float = math.nan,
+                *, scale: tuple[float, str] | None = None, unit: bool = True) -> str:
+    """One mean and its 95% CI as text, e.g. ``"2.21/day [2.10, 2.31]"``.
+
+    Parameters
+    ----------
+    metric : str
+        Metric name (decides the unit, see :func:`scale_for`).
+    mean, low, high : float
+        The mean and the bounds of its confidence interval, in the metric's own unit. A NaN
+        mean gives ``"n/a"``; NaN bounds (one replication) leave the interval out.
+    scale : (factor, suffix), optional
+        Force a unit (a table column shares one); default chosen from ``mean``.
+    unit : bool
+        Append the unit suffix after the mean.
+    """
+    if not _finite(mean):
+        return "n/a"
+    factor, suffix = scale if scale is not None else scale_for(metric, mean)
+    m = mean * factor
+    d = 1 if suffix == "%" else _decimals(m)
+    text = f"{m:.{d}f}" + (suffix if unit else "")
+    if _finite(low) and _finite(high):
+        text += f" [{low * factor:.{d}f}, {high * factor:.{d}f}]"
+    return text
+
+
+def _means(results) -> tuple[list[str], dict[tuple[str, str], tuple[float, float, float, int]]]:
+    frame = results.frame
+    names = list(dict.fromkeys(frame["scenario"]))
+    wanted = [m for m, _ in DORA_ROWS + FLOW_ROWS if m in frame.columns]
+    table = {}
+    for row in results.summary(wanted).itertuples(index=False):
+        table[(row.scenario, row.metric)] = (row.mean, row.ci_low, row.ci_high, row.n)
+    return names, table
+
+
+def _render_blocks(titles: list[list[str]], body: list[tuple[str, list[list[str]] | None]],
+                   group_widths: list[list[int]], label_width: int, width: int) -> list[str]:
+    """Lay out column groups side by side, starting a new block when ``width`` is full.
+
+    Each of ``titles`` is a heading row [corner, group titles...]. ``body`` rows are (label, [sub-cells per
+    group]); a row with ``None`` instead of cells is a heading, and the label ``"-"`` draws
+    a rule across the block.
+    """
+    gap = 2
+    sizes = [sum(ws) + 2 * (len(ws) - 1) for ws in group_widths]
+    blocks, cur, used = [], [], label_width
+    for g, size in enumerate(sizes):
+        if cur and used + gap + size > width:
+            blocks.append(cur)
+            cur, used = [], label_width
+        cur.append(g)
+        used += gap + size
+    if cur:
+        blocks.append(cur)
+
+    out = []
+    for b, block in enumerate(blocks):
+        span = label_width + sum(gap + sizes[g] for g in block)
+        if b:
+            out.append("")
+        for title in titles:
+            parts = [title[0].ljust(label_width)] + [title[1 + g].ljust(sizes[g]) for g in block]
+            out.append((" " * gap).join(parts).rstrip())
+        for label, groups in body:
+            if groups is None:
+                out.append("-" * span if label == "-" else label)
+                continue
+            parts = [label.ljust(label_width)]
+            for g in block:
+                sub = "  ".join(c.ljust(w) for c, w in zip(groups[g], group_widths[g]))
+                parts.append(sub.ljust(sizes[g]))
+            out.append((" " * gap).join(parts).rstrip())
+    return out
+
+
+def _footer(year: int, width: int, notes: Sequence[str]) -> list[str]:
+    src = dora.source(year)
+    if dora.bands(year).get("second_hand") and "second-hand" not in src:
+        src += " (second-hand)"
+    text = [f"Clusters: DORA {year} bands, from {src}.",
+            f"Rule: {dora.RULE}", *notes]
+    out = []
+    for t in text:
+        out.extend(textwrap.wrap(t, width=width, subsequent_indent="  "))
+    return out
+
+
+def dora_table(results, year: int = 2019, *, width: int = 100) -> str:
+    """DORA's keys and a few flow metrics, one column group per scenario.
+
+    Each cell is the mean over replications with its 95% confidence interval; each DORA
+    key with published bands gets the cluster of its mean (:func:`devsim.dora.classify`),
+    and the overall cluster is the weakest key's. A footer states the classification rule
+    and the source of ``year``'s bands, saying where that source is second-hand.
+
+    Parameters
+    ----------
+    results : Results
+        From :func:`devsim.experiment.replicate` or :func:`~devsim.experiment.compare`
+        (or :func:`~devsim.experiment.load_results`).
+    year : int
+        DORA report year whose bands classify the values (:data:`devsim.dora.REPORT_YEARS`).
+    width : int
+        Widest line wanted; scenarios that do not fit start a new block below.
+
+    Returns
+    -------
+    str
+        The table, lines joined by newlines (no trailing newline).
+    """
+    dora.bands(year)  # an unknown year fails here, with the allowed years named
+    names, table = _means(results)
+    order = dora.bands(year)["clusters"]
+    nan3 = (math.nan, math.nan, math.nan, 0)
+
+    def stats(name: str, metric: str) -> tuple[float, float, float]:
+        return table.get((name, metric), nan3)[:3]
+
+    classes = {n: {k: dora.classify(k, stats(n, k)[0], year) for k in dora.KEYS} for n in names}
+    starred = False
+    body: list[tuple[str, list[list[str]] | None]] = [
+        ("", [["mean [95% CI]", "cluster"] for _ in names]), ("-", None), ("DORA keys", None)]
+    for metric, label in DORA_ROWS:
+        if metric == "time_to_restore_hours" and year >= 2023:
+            label = "Recovery time, median"   # DORA's name for it from 2023
+        groups = []
+        for n in names:
+            tag = "-"
+            if metric in dora.KEYS:
+                c = classes[n][metric]
+                tag = c.label
+                if c.note == "beyond the published low band":
+                    tag += "*"
+                    starred = True
+            groups.append([format_cell(metric, *stats(n, metric)), tag])
+        body.append((label, groups))
+    overall = [dora.overall_cluster(classes[n], year) for n in names]
+    body.append((f"Overall DORA cluster ({year})",
+                 [["", c.capitalize() if c else "n/a"] for c in overall]))
+    body += [("", None), ("Flow", None)]
+    for metric, label in FLOW_ROWS:
+        body.append((label, [[format_cell(metric, *stats(n, metric)), ""] for n in names]))
+
+    label_width = max(len(label) for label, _ in body)
+    group_widths = []
+    for g, name in enumerate(names):
+        cells = [groups[g] for _, groups in body if groups]
+        group_widths.append([max([len(c[0]) for c in cells] + [len(name)]),
+                             max(len(c[1]) for c in cells)])
+
+    reps = sorted({table.get((n, "deploy_frequency_per_day"), nan3)[3] for n in names})
+    reps_text = "/".join(map(str, reps))
+    head = (f"{len(names)} scenario{'s' if len(names) != 1 else ''}, {reps_text} replication"
+            f"{'' if reps_text == '1' else 's'} each, seed {results.seed}"
+            + (", common random numbers" if len(names) > 1 else ""))
+    lines = [head, ""] + _render_blocks([["", *names]], body, group_widths, label_width, width)
+    notes = ["Brackets: 95% confidence interval of the mean over replications. "
+             "Rework rate and the flow metrics have no published clusters (-)."]
+    if starred:
+        notes.append(f"* worse than the published {order[-1]} band, so {order[-1].capitalize()}.")
+    lines += [""] + _footer(year, width, notes)
+    return "\n".join(lines)
+
+
+def sweep_table(results, field_name: str, metrics: Sequence[str], year: int = 2019, *,
+                width: int = 100) -> str:
+    """One row per swept value: each metric's mean and 95% CI, and the overall DORA cluster.
+
+    Each metric column keeps one unit (chosen from the median of its means), so a trend
+    down the column reads directly.
+
+    Parameters
+    ----------
+    results : Results
+        From :func:`devsim.experiment.sweep` (the frame has a ``field_name`` column).
+    field_name : str
+        The swept Scenario field.
+    metrics : sequence of str
+        Metric columns of ``results.frame``.
+    year : int
+        DORA report year for the overall cluster column.
+    width : int
+        Widest line wanted; columns that do not fit start a new block below.
+    """
+    frame = results.frame
+    missing = [m for m in metrics if m not in frame.columns]
+    if missing:
+        raise ValueError(f"metric: {missing[0]!r} is not in these results; "
+                         f"available: {', '.join(c for c in frame.columns if c not in ('scenario', 'replication', 'seed'))}")
+    keys = [k for k in dora.KEYS if k in frame.columns]
+    summ = results.summary(list(dict.fromkeys(list(metrics) + keys)))
+    names = list(dict.fromkeys(frame["scenario"]))
+    value_of = dict(zip(frame["scenario"], frame[field_name]))
+    stats = {(r.scenario, r.metric): (r.mean, r.ci_low, r.ci_high) for r in summ.itertuples(index=False)}
+
+    heads, units, group_widths, columns = [], [], [], []
+    for m in metrics:
+        means = sorted(stats[(n, m)][0] for n in names if _finite(stats[(n, m)][0]))
+        scale = scale_for(m, means[len(means) // 2] if means else math.nan)
+        suffix = scale[1].strip()
+        unit = _UNIT_WORDS.get(suffix, suffix) or LABELS.get(m, ("", ""))[1]
+        col = [format_cell(m, *stats[(n, m)], scale=scale, unit=False) for n in names]
+        columns.append(col)
+        heads.append(SHORT_LABELS.get(m, LABELS.get(m, (m, ""))[0]))
+        units.append(f"({unit})" if unit else "")
+    overall = []
+    for n in names:
+        classes = {k: dora.classify(k, stats[(n, k)][0], year) for k in keys}
+        c = dora.overall_cluster(classes, year)
+        overall.append(c.capitalize() if c else "n/a")
+    columns.append(overall)
+    heads.append("DORA")
+    units.append(f"({year})")
+    for head, unit, col in zip(heads, units, columns):
+        group_widths.append([max([len(head), len(unit)] + [len(c) for c in col])])
+
+    # The title line names the field, so the value column stays narrow.
+    label_width = max([len("value")] + [len(_plain(value_of[n])) for n in names])
+    body = [("-", None)]
+    for i, n in enumerate(names):
+        body.append((_plain(value_of[n]), [[col[i]] for col in columns]))
+    nrep = int(frame.groupby("scenario").size().min())
+    base = names[0].rsplit(f" {field_name}=", 1)[0]
+    lines = textwrap.wrap(f"{base}: {field_name} swept over {len(names)} values, {nrep} "
+                          f"replications each, seed {results.seed} (common random numbers)",
+                          width=width, subsequent_indent="  ") + [""]
+    lines += _render_blocks([["", *heads], ["value", *units]], body, group_widths, label_width, width)
+    lines += [""] + _footer(year, width, [
+        "Cells: mean [95% confidence interval] over replications; "
+        "the last column is the weakest DORA key's cluster."])
+    return "\n".join(lines)
+
+
+def _plain(v: Any) -> str:
+    """A field value as a person would type it (2.0 -> 2, 0.30000000000000004 -> 0.3)."""
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, float):
+        if v.is_integer():
+            return str(int(v))
+        return f"{v:.6g}"
+    return str(v)
+
+
+def describe_changes(scenario: Scenario, baseline: Scenario) -> str:
+    """The fields where ``scenario`` differs from ``baseline``, as ``field=value`` text.
+
+    The ``name`` field is ignored; identical scenarios give ``"(baseline)"``.
+    """
+    diffs = [f"{f.name}={_plain(getattr(scenario, f.name))}" for f in fields(Scenario)
+             if f.name != "name" and getattr(scenario, f.name) != getattr(baseline, f.name)]
+    return ", ".join(diffs) if diffs else "(baseline)"
