@@ -111,7 +111,7 @@ class Scenario:
         16.0, 0.0, 500.0, group="handoffs", label="Ticket pickup delay", unit="hours", step=0.5,
         help="Mean time (exponential) before a ticket passed to another team is picked up.")
     approval: str = _choice(
-        "peer", ("none", "peer", "cab"), group="handoffs", label="Change approval",
+        "cab", ("none", "peer", "cab"), group="handoffs", label="Change approval",
         help="none; peer (a colleague approves); cab (a change advisory board that meets on a schedule).")
     cab_interval_days: float = _num(7.0, 0.5, 90.0, group="handoffs", label="CAB meets every",
                                     unit="days", step=0.5, help="Days between CAB meetings.")
@@ -313,10 +313,10 @@ def with_change_size(scenario: Scenario, change_size_person_hours: float) -> Sce
 def presets() -> dict[str, Scenario]:
     """The named organisations of the course, each "the baseline plus these changes".
 
-    ``siloed`` is the baseline (the field defaults): 11 people in four teams, monthly
-    release train, weekly CAB, little automation.
+    ``siloed`` is the baseline, exactly the field defaults: 11 people in four teams, a
+    monthly release train, a weekly CAB, little automation.
     """
-    siloed = Scenario(name="siloed", approval="cab")
+    siloed = Scenario(name="siloed")
     automation = dict(test_automation=0.8, deployment_automation=0.9,
                       environment_automation=0.9, monitoring=0.9)
     collaborative = replace(

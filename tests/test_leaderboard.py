@@ -1,0 +1,207 @@
+"""Team challenge leaderboard: ranking, invalid files, budget, rules, export, CLI entry.
+
+Speed: the sample folder is evaluated once per module with n=3 (the assertions are about
+structure and a wide gap, collaborative teams far ahead of siloed ones, not about close
+ranks). Temporary folders use a baseline with a 90-day run.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from devsim.dora import KEYS
+from devsim.leaderboard import (SCORE_RULE, LeaderboardError, evaluate_folder, export_table,
+                                folder_signature, format_table, main, team_files)
+from devsim.scenario import Scenario
+
+SAMPLES = Path(__file__).resolve().parent.parent / "exercises" / "sample_teams"
+SHORT = Scenario(horizon_days=90.0, warmup_days=20.0)  # a quick challenge for tmp folders
+
+GOOD = "organisation: collaborative\non_call: you_build_it\nn_teams: 2\nrelease_interval_days: 0\n"
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return evaluate_folder(SAMPLES, n=3)
+
+
+def _args(folder, **kw) -> argparse.Namespace:
+    base = dict(dir=str(folder), n=2, seed=2026, year=2019, max_people=None, export=None,
+                force=False)
+    base.update(kw)
+    return argparse.Namespace(**base)
+
+
+def test_sample_folder_has_teams_and_one_invalid_file():
+    files = [p.name for p in team_files(SAMPLES)]
+    assert 5 <= len(files) <= 6 and "team-f.yaml" in files
+    assert "n_developers: -2" in (SAMPLES / "team-f.yaml").read_text()
+
+
+def test_sample_folder_is_ranked_and_the_invalid_file_named(sample):
+    table, errors = sample
+    assert len(errors) == 1
+    assert errors[0].startswith("team-f.yaml: n_developers: -2")
+    assert "\n" not in errors[0]
+    assert list(table["team"]) and "team-f" not in set(table["team"])
+    assert len(table) == len(team_files(SAMPLES)) - 1
+    assert table["rank"].notna().all()
+    assert list(table["rank"]) == sorted(table["rank"])
+    assert (table["people"] <= 12).all()
+    # ranked by score, then tiebreak
+    keyed = list(zip(-table["score"], -table["tiebreak"]))
+    assert keyed == sorted(keyed)
+    for k in KEYS:
+        assert table[f"{k}_cluster"].isin(["Elite", "High", "Medium", "Low", "n/a"]).all()
+    assert table["score"].between(0, 12).all()
+    ranks = dict(zip(table["team"], table["rank"]))
+    # collaborative teams (b, c) beat the siloed ones (a, e) by a wide margin
+    assert max(ranks["team-b"], ranks["team-c"]) < min(ranks["team-a"], ranks["team-e"])
+    assert table.attrs["score_rule"] == SCORE_RULE and table.attrs["n"] == 3
+
+
+def test_format_table_shows_keys_with_clusters(sample):
+    text = format_table(sample[0])
+    assert "team-b" in text and "Elite" in text and "score" in text and "deploys/day" in text
+
+
+def test_over_budget_team_is_shown_but_not_ranked(tmp_path):
+    (tmp_path / "small.yaml").write_text(GOOD)
+    (tmp_path / "big.yaml").write_text(GOOD + "n_developers: 12\n")  # 17 people
+    table, errors = evaluate_folder(tmp_path, n=2, max_people=12, baseline=SHORT)
+    assert errors == []
+    big = table.set_index("team").loc["big"]
+    assert pd.isna(big["rank"]) and "17 people, over the budget of 12" in big["note"]
+    assert table.set_index("team").loc["small", "rank"] == 1
+    assert list(table["team"]) == ["small", "big"]  # unranked teams come last
+    assert "-" in format_table(table).splitlines()[-1]
+
+
+def test_invalid_files_each_give_one_line_naming_file_and_field(tmp_path):
+    (tmp_path / "ok.yml").write_text(GOOD)
+    (tmp_path / "typo.yaml").write_text("n_developer: 5\n")
+    (tmp_path / "range.yaml").write_text("test_automation: 1.5\n")
+    (tmp_path / "broken.yaml").write_text("n_developers: [5\n")
+    (tmp_path / "choice.yaml").write_text("organisation: matrix\n")
+    (tmp_path / "notes.txt").write_text("not a team file")
+    table, errors = evaluate_folder(tmp_path, n=2, baseline=SHORT)
+    assert list(table["team"]) == ["ok"] and table["rank"].tolist() == [1]
+    by_file = {e.split(":")[0]: e for e in errors}
+    assert set(by_file) == {"typo.yaml", "range.yaml", "broken.yaml", "choice.yaml"}
+    assert "unknown key 'n_developer'; did you mean 'n_developers'?" in by_file["typo.yaml"]
+    assert "test_automation: 1.5 is out of range" in by_file["range.yaml"]
+    assert "not valid YAML at line" in by_file["broken.yaml"]
+    assert "organisation" in by_file["choice.yaml"]
+    assert all("\n" not in e for e in errors)
+
+
+def test_team_that_changes_the_challenge_is_not_ranked(tmp_path):
+    (tmp_path / "fair.yaml").write_text(GOOD)
+    (tmp_path / "cheat.yaml").write_text(GOOD + "defect_rate_per_hour: 0.0\n")
+    (tmp_path / "less-work.yaml").write_text(GOOD + "arrival_rate_per_day: 0.5\n")
+    (tmp_path / "long-run.yaml").write_text(GOOD + "horizon_days: 2000\n")
+    table, errors = evaluate_folder(tmp_path, n=2, baseline=SHORT)
+    notes = dict(zip(table["team"], table["note"]))
+    assert "defect_rate_per_hour" in notes["cheat"] and "challenge fixes" in notes["cheat"]
+    assert "demand" in notes["less-work"]
+    assert notes["fair"] == "" and notes["long-run"] == ""  # run length is the challenge's
+    assert table.set_index("team")["rank"].notna().to_dict() == {
+        "fair": True, "long-run": True, "cheat": False, "less-work": False}
+
+
+def test_common_random_numbers_make_identical_teams_tie(tmp_path):
+    (tmp_path / "twin-1.yaml").write_text(GOOD)
+    (tmp_path / "twin-2.yaml").write_text(GOOD)
+    table, _ = evaluate_folder(tmp_path, n=2, baseline=SHORT)
+    assert table["rank"].tolist() == [1, 1]
+    assert table["lead_time_hours"].nunique() == 1
+
+
+def test_bad_options_and_folders_raise(tmp_path):
+    with pytest.raises(LeaderboardError, match="does not exist"):
+        evaluate_folder(tmp_path / "nope")
+    (tmp_path / "a.yaml").write_text(GOOD)
+    with pytest.raises(LeaderboardError, match="year: 2020"):
+        evaluate_folder(tmp_path, year=2020)
+    with pytest.raises(LeaderboardError, match="n: 0"):
+        evaluate_folder(tmp_path, n=0)
+    with pytest.raises(LeaderboardError, match="max_people"):
+        evaluate_folder(tmp_path, max_people=0)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    table, errors = evaluate_folder(empty)
+    assert table.empty and errors == []
+
+
+def test_export_refuses_to_overwrite(sample, tmp_path):
+    table, errors = sample
+    out = tmp_path / "board.csv"
+    export_table(table, out)
+    first = out.read_text()
+    assert pd.read_csv(out)["team"].tolist() == table["team"].tolist()
+    with pytest.raises(FileExistsError, match="--force"):
+        export_table(table.head(1), out)
+    assert out.read_text() == first
+    export_table(table.head(1), out, overwrite=True)
+    assert len(pd.read_csv(out)) == 1
+    js = export_table(table, tmp_path / "board.json", errors=errors)
+    doc = json.loads(js.read_text())
+    assert doc["errors"] == errors and doc["score_rule"] == SCORE_RULE
+    assert [t["team"] for t in doc["teams"]] == table["team"].tolist()
+    with pytest.raises(LeaderboardError, match=r"\.csv or \.json"):
+        export_table(table, tmp_path / "board.xlsx")
+
+
+def test_main_ranks_prints_and_exports(tmp_path, capsys):
+    (tmp_path / "team-x.yaml").write_text(GOOD)
+    (tmp_path / "team-y.yaml").write_text("n_developers: -2\n")
+    out = tmp_path / "board.json"
+    assert main(_args(tmp_path, export=str(out))) == 0
+    cap = capsys.readouterr()
+    assert "team-x" in cap.out and "rank" in cap.out and "exported to" in cap.out
+    assert "team-y.yaml: n_developers: -2" in cap.err
+    assert out.exists()
+    before = out.read_text()
+    # an existing export is refused before anything runs, unless --force
+    assert main(_args(tmp_path, export=str(out))) == 2
+    assert "already exists; pass --force" in capsys.readouterr().err
+    assert out.read_text() == before
+    assert main(_args(tmp_path, export=str(out), force=True)) == 0
+
+
+def test_main_bad_input_returns_2_with_one_line(tmp_path, capsys):
+    assert main(_args(tmp_path / "missing")) == 2
+    err = capsys.readouterr().err
+    assert "does not exist" in err and err.count("\n") == 1
+    assert main(_args(tmp_path)) == 2
+    err = capsys.readouterr().err
+    assert "no team files" in err and err.count("\n") == 1
+    (tmp_path / "a.yaml").write_text(GOOD)
+    assert main(_args(tmp_path, export=str(tmp_path / "x.txt"))) == 2
+
+
+def test_main_returns_1_when_nobody_is_ranked(tmp_path, capsys):
+    (tmp_path / "big.yaml").write_text(GOOD)
+    assert main([str(tmp_path), "-n", "1", "--max-people", "5"]) == 1
+    assert "over the budget of 5" in capsys.readouterr().out
+
+
+def test_folder_signature_changes_when_a_file_appears_or_changes(tmp_path):
+    assert folder_signature(tmp_path / "missing") == ()
+    sig0 = folder_signature(tmp_path)
+    (tmp_path / "notes.md").write_text("ignored")
+    assert folder_signature(tmp_path) == sig0
+    team = tmp_path / "team-a.yaml"
+    team.write_text(GOOD)
+    sig1 = folder_signature(tmp_path)
+    assert sig1 != sig0 and sig1[0][0] == "team-a.yaml"
+    later = time.time() + 5
+    os.utime(team, (later, later))
+    assert folder_signature(tmp_path) != sig1
+    assert folder_signature(tmp_path) == folder_signature(tmp_path)
