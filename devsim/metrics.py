@@ -65,9 +65,17 @@ def _in_window(times: pd.Series, log: EventLog) -> pd.Series:
     return (times >= log.start_hours) & (times < log.end_hours)
 
 
+def _derived(log: EventLog, key: str, make):
+    """Derived tables computed once per log (the log's tables never change after a run)."""
+    cache = log._cache
+    if key not in cache:
+        cache[key] = make()
+    return cache[key]
+
+
 def _deployed_items(log: EventLog) -> pd.DataFrame:
     items = log.items
-    return items[_in_window(items["deployed"], log)]
+    return _derived(log, "done", lambda: items[_in_window(items["deployed"], log)])
 
 
 def dora_metrics(log: EventLog) -> dict[str, float]:
@@ -128,7 +136,7 @@ def _mean_wip(log: EventLog) -> float:
 
 def _effort_in_window(log: EventLog) -> pd.DataFrame:
     st = log.stages
-    return st[_in_window(st["finished"], log)]
+    return _derived(log, "effort", lambda: st[_in_window(st["finished"], log)])
 
 
 def utilisation(log: EventLog) -> dict[str, float]:
