@@ -41,15 +41,18 @@ class ScenarioError(ValueError):
     """A scenario input is invalid; the message names the field, the value and what is allowed."""
 
 
-def _num(default, lo, hi, *, group, label, unit="", step=None, help=""):
+def _num(default, lo, hi, *, group, label, unit="", step=None, help="", slider_max=None):
+    # slider_max: the top of a widget slider, where the allowed maximum is far beyond the
+    # values learners try (a 500-developer slider would pin 6 developers to its left end).
     return field(default=default, metadata=dict(
-        group=group, label=label, unit=unit, min=lo, max=hi, step=step, choices=None, help=help))
+        group=group, label=label, unit=unit, min=lo, max=hi, step=step, choices=None, help=help,
+        slider_max=slider_max if slider_max is not None else hi))
 
 
 def _choice(default, choices, *, group, label, help=""):
     return field(default=default, metadata=dict(
         group=group, label=label, unit="", min=None, max=None, step=None,
-        choices=tuple(choices), help=help))
+        choices=tuple(choices), help=help, slider_max=None))
 
 
 @dataclass(frozen=True)
@@ -63,15 +66,15 @@ class Scenario:
 
     name: str = field(default="custom", metadata=dict(
         group="run", label="Name", unit="", min=None, max=None, step=None, choices=None,
-        help="A label for tables and plots."))
+        help="A label for tables and plots.", slider_max=None))
 
     # --- demand ---------------------------------------------------------------------------
     arrival_rate_per_day: float = _num(
         1.0, 0.01, 200.0, group="demand", label="Changes arriving", unit="per day", step=0.05,
-        help="Mean number of new changes (features, fixes) entering the backlog per day (Poisson).")
+        help="Mean number of new changes (features, fixes) entering the backlog per day (Poisson).", slider_max=30)
     change_size_person_hours: float = _num(
         16.0, 0.5, 400.0, group="demand", label="Change size", unit="person-hours", step=0.5,
-        help="Mean development effort of one change: the batch size of the work.")
+        help="Mean development effort of one change: the batch size of the work.", slider_max=80)
     change_size_cv: float = _num(
         0.5, 0.0, 3.0, group="demand", label="Change size variability", unit="CV", step=0.05,
         help="Coefficient of variation of change size (lognormal; 0 = every change the same size).")
@@ -87,17 +90,17 @@ class Scenario:
               "collaborative: cross-functional product teams build, test, ship and run their "
               "own changes; security is an enabling team of experts."))
     n_developers: int = _num(6, 1, 500, group="team", label="Developers", unit="people", step=1,
-                             help="Developers (in product teams when collaborative).")
+                             help="Developers (in product teams when collaborative).", slider_max=60)
     n_testers: int = _num(2, 0, 200, group="team", label="Testers", unit="people", step=1,
-                          help="Testers: the QA team when siloed; members of product teams when collaborative.")
+                          help="Testers: the QA team when siloed; members of product teams when collaborative.", slider_max=20)
     n_ops: int = _num(2, 0, 200, group="team", label="Operations engineers", unit="people", step=1,
-                      help="Ops engineers: the ops team when siloed; members of product teams when collaborative.")
+                      help="Ops engineers: the ops team when siloed; members of product teams when collaborative.", slider_max=20)
     n_security: int = _num(1, 0, 50, group="team", label="Security engineers", unit="people", step=1,
-                           help="Security team (a gate when siloed, enabling experts when collaborative).")
+                           help="Security team (a gate when siloed, enabling experts when collaborative).", slider_max=10)
     n_teams: int = _num(1, 1, 50, group="team", label="Product teams", unit="teams", step=1,
-                        help="Collaborative only: developers, testers and ops are split into this many teams.")
+                        help="Collaborative only: developers, testers and ops are split into this many teams.", slider_max=12)
     wip_limit: int = _num(0, 0, 10_000, group="team", label="WIP limit", unit="changes", step=1,
-                          help="Most changes in progress (started, not yet in production); 0 = no limit.")
+                          help="Most changes in progress (started, not yet in production); 0 = no limit.", slider_max=100)
     on_call: str = _choice(
         "ops_escalation", ("ops_escalation", "you_build_it"), group="team", label="On call",
         help=("ops_escalation: ops triage every incident and escalate to developers by ticket. "
@@ -109,12 +112,12 @@ class Scenario:
     # --- handoffs ------------------------------------------------------------------------
     handoff_delay_hours: float = _num(
         16.0, 0.0, 500.0, group="handoffs", label="Ticket pickup delay", unit="hours", step=0.5,
-        help="Mean time (exponential) before a ticket passed to another team is picked up.")
+        help="Mean time (exponential) before a ticket passed to another team is picked up.", slider_max=72)
     approval: str = _choice(
         "cab", ("none", "peer", "cab"), group="handoffs", label="Change approval",
         help="none; peer (a colleague approves); cab (a change advisory board that meets on a schedule).")
     cab_interval_days: float = _num(7.0, 0.5, 90.0, group="handoffs", label="CAB meets every",
-                                    unit="days", step=0.5, help="Days between CAB meetings.")
+                                    unit="days", step=0.5, help="Days between CAB meetings.", slider_max=30)
     cab_rejection_rate: float = _num(
         0.1, 0.0, 0.9, group="handoffs", label="CAB sends back", unit="share", step=0.01,
         help="Share of changes the CAB sends back for more paperwork (they return at the next meeting).")
@@ -142,7 +145,7 @@ class Scenario:
     # --- release -------------------------------------------------------------------------
     release_interval_days: float = _num(
         28.0, 0.0, 180.0, group="release", label="Release interval", unit="days", step=1.0,
-        help="0 = each change deploys on its own (continuous delivery); N = a release train every N days.")
+        help="0 = each change deploys on its own (continuous delivery); N = a release train every N days.", slider_max=90)
 
     # --- quality and work content --------------------------------------------------------
     defect_rate_per_hour: float = _num(
@@ -152,28 +155,28 @@ class Scenario:
         0.003, 0.0, 1.0, group="quality", label="Security flaw rate", unit="per person-hour", step=0.001,
         help="Like the defect rate, for security flaws.")
     review_person_hours: float = _num(1.0, 0.0, 40.0, group="quality", label="Peer review effort",
-                                      unit="person-hours", step=0.25, help="Effort of one code review.")
+                                      unit="person-hours", step=0.25, help="Effort of one code review.", slider_max=8)
     review_detection: float = _num(0.3, 0.0, 1.0, group="quality", label="Review catches defects",
                                    unit="share", step=0.05, help="Chance a review spots a defect.")
     manual_test_ratio: float = _num(
         0.5, 0.0, 5.0, group="quality", label="Manual test effort", unit="hours per dev hour", step=0.05,
-        help="Testing effort per hour of development when nothing is automated.")
+        help="Testing effort per hour of development when nothing is automated.", slider_max=2)
     manual_test_detection: float = _num(0.5, 0.0, 1.0, group="quality", label="Manual tests catch",
                                         unit="share", step=0.05, help="Chance manual testing finds a defect.")
     automated_test_detection: float = _num(0.9, 0.0, 1.0, group="quality", label="Automated tests catch",
                                            unit="share", step=0.05,
                                            help="Chance a full automated suite finds a defect.")
     pipeline_hours: float = _num(0.5, 0.0, 48.0, group="quality", label="Build and test pipeline",
-                                 unit="hours", step=0.25, help="Machine time of one CI run (build, tests, scans).")
+                                 unit="hours", step=0.25, help="Machine time of one CI run (build, tests, scans).", slider_max=8)
     environment_person_hours: float = _num(
         4.0, 0.0, 80.0, group="quality", label="Environment set-up effort", unit="person-hours", step=0.5,
-        help="Ops effort to provision a test environment by hand (scaled by 1 - environment automation).")
+        help="Ops effort to provision a test environment by hand (scaled by 1 - environment automation).", slider_max=24)
     security_review_share: float = _num(
         1.0, 0.0, 1.0, group="quality", label="Changes with manual security review", unit="share",
         step=0.05, help="Share of changes that go to the security team for a manual review.")
     security_review_person_hours: float = _num(4.0, 0.0, 80.0, group="quality",
                                                label="Security review effort", unit="person-hours",
-                                               step=0.5, help="Effort of one manual security review.")
+                                               step=0.5, help="Effort of one manual security review.", slider_max=24)
     security_review_detection: float = _num(0.7, 0.0, 1.0, group="quality", label="Security review catches",
                                             unit="share", step=0.05,
                                             help="Chance a manual security review finds a flaw.")
@@ -184,9 +187,9 @@ class Scenario:
                                   step=0.05, help="Effort to fix a defect, as a share of the change's size.")
     deploy_person_hours: float = _num(3.0, 0.0, 80.0, group="quality", label="Manual deploy effort",
                                       unit="person-hours", step=0.25,
-                                      help="Effort of one deploy done by hand (scaled by 1 - deployment automation).")
+                                      help="Effort of one deploy done by hand (scaled by 1 - deployment automation).", slider_max=24)
     deploy_pipeline_hours: float = _num(0.25, 0.0, 24.0, group="quality", label="Deploy pipeline",
-                                        unit="hours", step=0.05, help="Machine time of one automated deploy.")
+                                        unit="hours", step=0.05, help="Machine time of one automated deploy.", slider_max=4)
     manual_deploy_failure: float = _num(0.15, 0.0, 1.0, group="quality", label="Manual deploys that fail",
                                         unit="share", step=0.01,
                                         help="Chance a hand-made deploy fails and is rolled back.")
@@ -197,29 +200,29 @@ class Scenario:
     # --- incidents -----------------------------------------------------------------------
     incident_onset_hours: float = _num(
         24.0, 0.0, 2000.0, group="incidents", label="Time until a defect bites", unit="hours", step=1.0,
-        help="Mean time (exponential) from deploying an escaped defect to the failure it causes.")
+        help="Mean time (exponential) from deploying an escaped defect to the failure it causes.", slider_max=168)
     detect_hours_by_users: float = _num(12.0, 0.0, 500.0, group="incidents", label="Users notice after",
                                         unit="hours", step=0.5,
-                                        help="Mean time until users report a failure monitoring missed.")
+                                        help="Mean time until users report a failure monitoring missed.", slider_max=72)
     detect_hours_by_monitoring: float = _num(0.1, 0.0, 24.0, group="incidents", label="Alert fires after",
                                              unit="hours", step=0.05, help="Mean time until an alert fires.")
     triage_person_hours: float = _num(1.0, 0.0, 40.0, group="incidents", label="Triage effort",
-                                      unit="person-hours", step=0.25, help="First responder's investigation.")
+                                      unit="person-hours", step=0.25, help="First responder's investigation.", slider_max=8)
     ops_resolve_share: float = _num(
         0.3, 0.0, 1.0, group="incidents", label="Ops can fix alone", unit="share", step=0.05,
         help="With ops_escalation: share of incidents ops resolve without developers (restart, config).")
     diagnose_person_hours: float = _num(2.0, 0.0, 80.0, group="incidents", label="Diagnosis effort",
                                         unit="person-hours", step=0.25,
-                                        help="Developer effort to find the cause in the code.")
+                                        help="Developer effort to find the cause in the code.", slider_max=16)
 
     # --- run -----------------------------------------------------------------------------
     horizon_days: float = _num(365.0, 1.0, 3650.0, group="run", label="Simulated time", unit="days",
-                               step=1.0, help="Length of one run.")
+                               step=1.0, help="Length of one run.", slider_max=1095)
     warmup_days: float = _num(30.0, 0.0, 3000.0, group="run", label="Warm-up", unit="days", step=1.0,
-                              help="Results ignore the first days, while the empty pipeline fills.")
+                              help="Results ignore the first days, while the empty pipeline fills.", slider_max=180)
     cost_per_person_hour: float = _num(100.0, 0.0, 10_000.0, group="run", label="Cost rate",
                                        unit="currency/person-hour", step=5.0,
-                                       help="Loaded cost of one person-hour.")
+                                       help="Loaded cost of one person-hour.", slider_max=300)
 
     def __post_init__(self) -> None:
         for f in fields(self):

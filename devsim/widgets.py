@@ -106,7 +106,7 @@ class _Grid:
 
     @classmethod
     def from_meta(cls, meta: dict[str, Any], is_int: bool) -> "_Grid":
-        lo, hi, step = meta["min"], meta["max"], meta["step"]
+        lo, hi, step = meta["min"], meta.get("slider_max") or meta["max"], meta["step"]
         if is_int:
             return cls(int(lo), int(hi), int(step or 1), 0, True)
         step = float(step) if step else (hi - lo) / 100.0
