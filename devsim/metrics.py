@@ -24,7 +24,7 @@ import pandas as pd
 from .log import EventLog
 
 __all__ = ["dora_metrics", "flow_metrics", "summarise", "stage_times", "utilisation",
-           "wip_series", "LABELS", "DORA_KEYS"]
+           "wip_series", "LABELS", "DORA_KEYS", "STAGE_ORDER"]
 
 DORA_KEYS = ("deploy_frequency_per_day", "lead_time_hours", "change_failure_rate",
              "time_to_restore_hours", "rework_rate")
@@ -53,7 +53,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "deploys_per_week": ("Deployments", "per week"),
 }
 
-_STAGE_ORDER = ("backlog", "develop", "review", "fix", "environment", "pipeline", "test",
+#: Stages in the order a change meets them.
+STAGE_ORDER = ("backlog", "develop", "review", "fix", "environment", "pipeline", "test",
                 "security", "cab_prep", "cab", "release", "deploy")
 
 
@@ -157,12 +158,15 @@ def stage_times(log: EventLog) -> pd.DataFrame:
     n = max(len(done), 1)
     st = log.stages
     st = st[st["item_id"].isin(done["item_id"]) & (st["work_type"] != "unplanned")]
-    st = st.assign(wait=(st["finished"] - st["queued"]) - st["work_hours"])
-    # Pipeline and people rows of one stage add up (a deploy = a person plus a pipeline).
+    st = st.assign(wait=(st["finished"] - st["queued"]) - st["work_hours"],
+                   person=(st["team"] != "pipeline").astype(float))
+    # Pipeline and people rows of one stage add up (a deploy = a person plus a pipeline);
+    # a visit is a people row, or a pipeline row where the stage has no people.
     g = st.groupby("stage").agg(wait_hours=("wait", "sum"), work_hours=("work_hours", "sum"),
-                                visits=("item_id", "size"))
-    g = g / n
-    order = [s for s in _STAGE_ORDER if s in g.index] + [s for s in g.index if s not in _STAGE_ORDER]
+                                people=("person", "sum"), rows=("item_id", "size"))
+    g["visits"] = g["people"].where(g["people"] > 0, g["rows"])
+    g = g[["wait_hours", "work_hours", "visits"]] / n
+    order = [s for s in STAGE_ORDER if s in g.index] + [s for s in g.index if s not in STAGE_ORDER]
     return g.loc[order]
 
 

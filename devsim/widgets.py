@@ -298,6 +298,10 @@ class Sandbox(W.VBox):
         Field groups to show as controls.
     value_stream : bool
         Also show :func:`devsim.plots.value_stream_map` of replication 0 (one extra run).
+    dashboard : {"tiles", "figure"}
+        "tiles" (default): the five DORA tiles as HTML text (:func:`devsim.plots.dora_tiles_html`):
+        no image to render, so updates are quicker, and the text is readable by screen readers
+        and browser tests. "figure": :func:`devsim.plots.dora_dashboard` as a picture.
 
     Attributes
     ----------
@@ -309,8 +313,10 @@ class Sandbox(W.VBox):
         The baseline of the dashboard shown.
     results : Results
         Results of the last update.
-    last_figure : matplotlib.figure.Figure
-        The dashboard shown.
+    last_figure : matplotlib.figure.Figure or None
+        The dashboard shown (figure mode; None with HTML tiles).
+    last_html : str
+        The HTML of the tiles shown (tiles mode).
     status : ipywidgets.Label
         "running…", "updated in 0.31 s" or the error message.
     message : ipywidgets.Label
@@ -322,9 +328,15 @@ class Sandbox(W.VBox):
     def __init__(self, preset: str | Scenario = "collaborative",
                  baseline: str | Scenario | None = "siloed", *, n: int = 1, year: int = 2019,
                  seed: int = DEFAULT_SEED, groups: Sequence[str] | None = None,
-                 value_stream: bool = False):
+                 value_stream: bool = False, dashboard: str = "tiles"):
         super().__init__()
         experiment._check_n(n)
+        if dashboard not in ("tiles", "figure"):
+            raise ValueError(f"dashboard: {dashboard!r} is not allowed; choose 'tiles' (HTML text, "
+                             "fast) or 'figure' (a matplotlib Figure)")
+        self.dashboard = dashboard
+        self.tiles = W.HTML(value="")
+        self.last_html = ""
         self.seed = seed
         self.scenario: Scenario | None = None
         self.baseline: Scenario | None = None
@@ -412,7 +424,8 @@ class Sandbox(W.VBox):
         files_box = W.Accordion(children=[files], titles=("Save, load and export",),
                                 selected_index=None)
         self._controls.widget.selected_index = 0
-        self.children = [top, self.status, self.out, self.show_value_stream,
+        (self.out if dashboard == "tiles" else self.tiles).layout.display = "none"
+        self.children = [top, self.status, self.tiles, self.out, self.show_value_stream,
                          self.value_stream_out, self._controls.widget, files_box]
         self.refresh()
 
@@ -486,8 +499,16 @@ class Sandbox(W.VBox):
         return merged, baseline
 
     def _dashboard(self, results: Results, scenario: Scenario, baseline: Scenario | None):
-        return plots.dora_dashboard(results, scenario.name, year=self.year,
-                                    baseline=baseline.name if baseline is not None else None)
+        """Show the five tiles; returns the Figure (figure mode) or None (HTML tiles)."""
+        base = baseline.name if baseline is not None else None
+        if self.dashboard == "tiles":
+            self.last_html = plots.dora_tiles_html(results, scenario.name, year=self.year,
+                                                   baseline=base)
+            self.tiles.value = self.last_html
+            return None
+        fig = plots.dora_dashboard(results, scenario.name, year=self.year, baseline=base)
+        show_figure(self.out, fig)
+        return fig
 
     def refresh(self) -> bool:
         """Rebuild the scenario from the controls, run it and redraw (synchronously).
@@ -508,7 +529,6 @@ class Sandbox(W.VBox):
         try:
             results, baseline = self._compute(scenario)
             fig = self._dashboard(results, scenario, baseline)
-            show_figure(self.out, fig)
         except BrokenProcessPool as exc:
             experiment.shutdown()  # so that the next update starts a fresh pool
             _set_status(self.status, f"Error: the worker processes stopped ({_one_line(exc)}); "
@@ -530,7 +550,6 @@ class Sandbox(W.VBox):
             return self.refresh()
         try:
             fig = self._dashboard(self.results, self.scenario, self.baseline)
-            show_figure(self.out, fig)
         except Exception as exc:  # noqa: BLE001
             _set_status(self.status, f"Error: {type(exc).__name__}: {_one_line(exc)}",
                         error=True)

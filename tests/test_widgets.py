@@ -38,7 +38,7 @@ def short():
 @pytest.fixture
 def box(short):
     scenario, baseline = short
-    return Sandbox(scenario, baseline, n=1, seed=SEED)
+    return Sandbox(scenario, baseline, n=1, seed=SEED, dashboard="figure")
 
 
 def texts(fig) -> list[str]:
@@ -213,7 +213,7 @@ def test_baseline_numbers_equal_compare(box, short):
 
 def test_same_preset_as_baseline_gets_its_own_label(short):
     scenario = short[0]
-    box = Sandbox(scenario, scenario, seed=SEED)
+    box = Sandbox(scenario, scenario, seed=SEED, dashboard="figure")
     labels = list(box.results.frame["scenario"])
     assert len(labels) == 2 and labels[0] != labels[1]
 
@@ -225,7 +225,7 @@ def test_year_change_redraws_without_rerunning(box):
 
 
 def test_replications_use_the_pool(short):
-    box = Sandbox(short[0], None, n=2, seed=SEED)
+    box = Sandbox(short[0], None, n=2, seed=SEED, dashboard="figure")
     assert box.results.frame["replication"].tolist() == [0, 1]
     assert "updated in" in box.status.value
 
@@ -246,7 +246,7 @@ def test_sandbox_function_and_bad_arguments():
 
 
 def test_no_stray_output(short, capfd):
-    box = Sandbox(short[0], short[1], seed=SEED)
+    box = Sandbox(short[0], short[1], seed=SEED, dashboard="figure")
     box.controls["monitoring"].value = 0.5
     box.controls["on_call"].value = "ops_escalation"
     out, err = capfd.readouterr()
@@ -347,10 +347,35 @@ def test_sweep_explorer_switches_metric_without_rerunning(short):
 def test_widgets_never_import_pyplot():
     code = ("import sys; from dataclasses import replace; import devsim.widgets as w; "
             "from devsim import presets; p = presets(); "
-            "b = w.Sandbox(replace(p['collaborative'], horizon_days=30.0, warmup_days=5.0), None); "
+            "b = w.Sandbox(replace(p['collaborative'], horizon_days=30.0, warmup_days=5.0), None, dashboard='figure'); "
             "assert b.last_figure is not None, b.status.value; "
             "print('matplotlib.pyplot' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
+
+
+def test_default_html_tiles_change_with_a_slider(short):
+    """The default dashboard is HTML text: one tile per key, with value and cluster."""
+    import re
+
+    box = Sandbox(short[0], short[1], n=1, seed=SEED)
+    assert box.last_figure is None and box.out.outputs == ()
+    html = box.tiles.value
+    assert html == box.last_html
+    metrics = re.findall(r'data-metric="(\w+)"', html)
+    assert metrics == ["deploy_frequency_per_day", "lead_time_hours", "change_failure_rate",
+                       "time_to_restore_hours", "rework_rate"]
+    lead = box.results.frame.loc[box.results.frame["scenario"] == box.scenario.name,
+                                 "lead_time_hours"].mean()
+    from devsim.plots import format_metric
+    assert format_metric("lead_time_hours", lead)[0] in html
+    box.controls["test_automation"].value = 0.2
+    assert box.scenario.test_automation == 0.2
+    assert box.tiles.value != html and "updated in" in box.status.value
+
+
+def test_bad_dashboard_kind_is_named(short):
+    with pytest.raises(ValueError, match="dashboard"):
+        Sandbox(short[0], None, dashboard="pie")
