@@ -4,7 +4,8 @@ Data flows one way: Scenario -> model run -> event log -> metrics -> experiment 
 widgets -> notebooks.
 """
 from .dora import classify, classify_all, overall_cluster
-from .experiment import Results, compare, load_results, mean_ci, replicate, sweep, transformation
+from .experiment import (Results, combine, compare, load_results, mean_ci, replicate, sweep,
+                         transformation)
 from .log import EventLog
 from .metrics import LABELS, dora_metrics, flow_metrics, stage_times, summarise, utilisation
 from .model import run
@@ -17,5 +18,5 @@ __all__ = [
     "Scenario", "ScenarioError", "presets", "field_info", "load_scenario", "save_scenario",
     "with_change_size", "run", "EventLog", "summarise", "dora_metrics", "flow_metrics",
     "stage_times", "utilisation", "LABELS", "classify", "classify_all", "overall_cluster",
-    "replicate", "compare", "sweep", "transformation", "mean_ci", "Results", "load_results",
+    "replicate", "compare", "sweep", "transformation", "combine", "mean_ci", "Results", "load_results",
 ]

@@ -28,7 +28,8 @@ from .metrics import LABELS, summarise
 from .model import run
 from .scenario import Scenario, ScenarioError, resolve_scenario, scenario_from_dict
 
-__all__ = ["Results", "replicate", "compare", "sweep", "transformation", "mean_ci", "load_results", "shutdown",
+__all__ = ["Results", "replicate", "compare", "sweep", "transformation", "combine", "mean_ci",
+           "load_results", "shutdown",
            "DEFAULT_SEED"]
 
 DEFAULT_SEED = 2026
@@ -340,3 +341,24 @@ def transformation(before: Scenario | str, after: Scenario | str, *, invest_shar
                      "cost_per_change": cost / changes if changes else math.nan,
                      "cumulative_changes": total_changes, "cumulative_cost": total_cost})
     return pd.DataFrame(rows)
+
+
+def combine(*parts: Results) -> Results:
+    """One Results from several (e.g. two sweeps drawn on the same axes).
+
+    Scenario labels must not clash and all parts must share the seed, so the combined
+    table is still on common random numbers.
+    """
+    if not parts:
+        raise ValueError("parts: give at least one Results")
+    seeds = {p.seed for p in parts}
+    if len(seeds) > 1:
+        raise ValueError(f"parts: seeds differ ({sorted(seeds)}); combine results of one seed")
+    scenarios: dict[str, Scenario] = {}
+    for p in parts:
+        clash = set(scenarios) & set(p.scenarios)
+        if clash:
+            raise ValueError(f"parts: scenario label {sorted(clash)[0]!r} appears twice; rename one")
+        scenarios.update(p.scenarios)
+    frame = pd.concat([p.frame for p in parts], ignore_index=True)
+    return Results(frame=frame, scenarios=scenarios, seed=parts[0].seed)

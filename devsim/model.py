@@ -9,8 +9,9 @@ planned work become calendar hours). One change travels::
 A defect found on the way sends the change back to its developers (a fix, then the stage
 again). A defect or security flaw that escapes causes an incident in production after a
 while; it is detected (by monitoring or by users), triaged, diagnosed and restored by an
-automated rollback or a hotfix deploy. Incident work pre-empts planned work
-(``simpy.PreemptiveResource``): it is the unplanned work that slows delivery down.
+automated rollback or a hotfix deploy. Incident work pre-empts planned work (the
+model's ``_Team`` resource, with ``simpy.PreemptiveResource``'s semantics): it is the
+unplanned work that slows delivery down.
 
 Structure, not parameters, separates the two organisations. :func:`_routing` decides once,
 from the Scenario, which team does each stage; a *handoff* (a ticket that waits

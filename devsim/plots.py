@@ -1101,7 +1101,7 @@ def sweep_curve(results: "Results", field: str, metric: str, *,
     ax.set_ylim(bottom=0)
     _title(ax, f"{name} vs {ax_label.split(' (')[0].lower()}\nmean and 95% CI of "
                f"{n_per} run{'s' if n_per != 1 else ''} per point")
-    ax.legend(fontsize=_SMALL, frameon=False, loc="upper left")
+    ax.legend(fontsize=_SMALL, frameon=False, loc="best")
     return fig
 
 
