@@ -48,6 +48,7 @@ import pandas as pd
 from .dora import KEYS, RULE, bands, classify
 from .experiment import DEFAULT_SEED, compare
 from .metrics import LABELS, stage_times, summarise
+from .metrics import security_incidents_per_week  # noqa: F401 - part of this module's API
 from .model import run
 from .scenario import (Scenario, ScenarioError, field_info, presets, resolve_scenario,
                        with_change_size)
@@ -272,16 +273,6 @@ def design_violations(start: Scenario, answer: Scenario, *,
         out.append("approval is 'cab': this exercise asks for no change advisory board "
                    "(choose 'peer' or 'none').")
     return out
-
-
-def security_incidents_per_week(log) -> float:
-    """Production incidents caused by an escaped security flaw, per week of the window."""
-    inc = log.incidents
-    days = (log.end_hours - log.start_hours) / 24.0
-    if not len(inc):
-        return 0.0
-    inside = (inc["start"] >= log.start_hours) & (inc["start"] < log.end_hours)
-    return float(((inc["cause"] == "security") & inside).sum()) / days * 7.0
 
 
 def _label(metric: str) -> tuple[str, str]:

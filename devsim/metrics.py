@@ -24,7 +24,7 @@ import pandas as pd
 from .log import EventLog
 
 __all__ = ["dora_metrics", "flow_metrics", "summarise", "stage_times", "utilisation",
-           "wip_series", "LABELS", "DORA_KEYS", "STAGE_ORDER"]
+           "wip_series", "security_incidents_per_week", "LABELS", "DORA_KEYS", "STAGE_ORDER"]
 
 DORA_KEYS = ("deploy_frequency_per_day", "lead_time_hours", "change_failure_rate",
              "time_to_restore_hours", "rework_rate")
@@ -47,6 +47,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "rework_work_share": ("Rework (defects found before release)", "share of effort"),
     "escaped_defect_rate": ("Changes with escaped defects", "share of changes"),
     "incidents_per_week": ("Incidents", "per week"),
+    "security_incidents_per_week": ("Security incidents", "per week"),
     "effort_person_hours_per_change": ("Hands-on effort per change", "person-hours"),
     "people_hours_per_change": ("Paid people-hours per change", "person-hours"),
     "cost_per_change": ("Cost per change", "currency"),
@@ -196,11 +197,21 @@ def flow_metrics(log: EventLog) -> dict[str, float]:
         "rework_work_share": float(by_type.get("rework", 0.0)) / total_effort if total_effort else 0.0,
         "escaped_defect_rate": float(features["escaped"].astype(bool).mean()) if len(features) else math.nan,
         "incidents_per_week": n_inc / days * 7.0,
+        "security_incidents_per_week": security_incidents_per_week(log),
         "effort_person_hours_per_change": total_effort / n_feat,
         "people_hours_per_change": paid / n_feat,
         "cost_per_change": paid / n_feat * log.cost_per_person_hour,
         "deploys_per_week": int(_in_window(log.deploys["time"], log).sum()) / days * 7.0,
     }
+
+
+def security_incidents_per_week(log: EventLog) -> float:
+    """Production incidents caused by an escaped security flaw, per week of the window."""
+    inc = log.incidents
+    if not len(inc):
+        return 0.0
+    inside = _in_window(inc["start"], log)
+    return float(((inc["cause"] == "security") & inside).sum()) / _window_days(log) * 7.0
 
 
 def summarise(log: EventLog) -> dict[str, float]:

@@ -616,7 +616,7 @@ class Sandbox(W.VBox):
 
     def save(self, path: str | Path | None = None) -> bool:
         """Save the controls' scenario as YAML (the "Save scenario" button)."""
-        path = Path(path if path is not None else self.scenario_path.value.strip())
+        path = Path(path if path is not None else self.scenario_path.value.strip()).expanduser()
         if path.suffix not in (".yaml", ".yml"):
             self._say(f"Scenario file: {str(path)!r} must end in .yaml or .yml", error=True)
             return False
@@ -639,7 +639,7 @@ class Sandbox(W.VBox):
 
     def load_file(self, path: str | Path | None = None) -> bool:
         """Load a YAML scenario into the controls (the "Load scenario" button)."""
-        path = Path(path if path is not None else self.scenario_path.value.strip())
+        path = Path(path if path is not None else self.scenario_path.value.strip()).expanduser()
         try:
             scenario = load_scenario(path)
         except ScenarioError as exc:
@@ -662,7 +662,7 @@ class Sandbox(W.VBox):
 
     def export(self, path: str | Path | None = None) -> bool:
         """Write the last results as CSV or JSON (the "Export results" button)."""
-        path = Path(path if path is not None else self.results_path.value.strip())
+        path = Path(path if path is not None else self.results_path.value.strip()).expanduser()
         if self.results is None:
             self._say("Not exported: no results yet", error=True)
             return False

@@ -1,0 +1,511 @@
+"""The team challenge on a projector: a live leaderboard of a shared folder of team files.
+
+Teams save their scenario as YAML (``team-a.yaml``) into a folder the trainer shares; the
+:class:`Projector` shows the room, in large type,
+
+* the leaderboard (:func:`devsim.leaderboard.evaluate_folder`: every team on the same seed
+  and replications, ranked by :data:`devsim.leaderboard.SCORE_RULE`), each key coloured by
+  its DORA cluster;
+* the files that could not be read and the teams that are not ranked, each with its one-line
+  reason, so a team sees at once what to fix;
+* the lead-time distributions of all teams on one chart
+  (:func:`devsim.plots.lead_time_distribution`, one run per team);
+* one row of DORA tiles per team (:func:`devsim.plots.dora_dashboard`);
+* when it last updated.
+
+It watches the folder: every ``interval_s`` seconds it compares
+:func:`devsim.leaderboard.folder_signature` (names, sizes, modification times) with the last
+one and re-evaluates when a file appeared, changed or went away. The watcher is an asyncio
+task on the kernel's event loop, so it runs in JupyterLab and in Voila alike
+(``voila notebooks/projector.ipynb``); a "Refresh now" button forces an update, and
+:meth:`Projector.refresh` / :meth:`Projector.poll` do the same synchronously (for tests).
+
+Runs are remembered per team scenario, seed and replication: when one team saves a new
+version, only that team is run again, and the tiles reuse the leaderboard's runs instead of
+repeating them. Like the lesson widgets, output areas are updated by assigning
+``Output.outputs`` (never ``with out:``), every error is shown as a line on the page, and
+nothing is printed.
+"""
+from __future__ import annotations
+
+import asyncio
+import base64
+import html
+import io
+import math
+import re
+import time
+from concurrent.futures import Executor, Future
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as W
+import pandas as pd
+
+from . import experiment, leaderboard, plots
+from .dora import KEYS
+from .experiment import DEFAULT_SEED, Results
+from .log import EventLog
+from .model import run
+from .scenario import Scenario, load_scenario
+
+__all__ = ["Projector", "projector"]
+
+_BASE_FONT = "20px"  # readable from the back of a training room
+_RED = "#b00020"
+_SHORT = {"deploy_frequency_per_day": "Deploys", "lead_time_hours": "Lead time",
+          "time_to_restore_hours": "Time to restore", "change_failure_rate": "Change failure rate"}
+
+
+class _MemoExecutor(Executor):
+    """An executor that remembers each task's result, so a task seen before is not run again.
+
+    Tasks are keyed by function and arguments (a Scenario is hashable: it is frozen), which
+    for devsim's runs means (scenario, seed, replication). ``inner`` does the real work:
+    ``"serial"`` runs in this process, None uses devsim's shared process pool, or any
+    :class:`concurrent.futures.Executor`. Between :meth:`begin` and :meth:`prune` the
+    executor notes which tasks were asked for; :meth:`prune` forgets the others (the team
+    files that changed or went away).
+    """
+
+    def __init__(self, inner: Executor | str | None = None):
+        if inner is not None and inner != "serial" and not isinstance(inner, Executor):
+            raise ValueError(f"executor: {inner!r} is not allowed; give None, 'serial' or a "
+                             "concurrent.futures.Executor")
+        self._inner = inner
+        self._done: dict[Any, Any] = {}
+        self._pending: dict[Any, Future] = {}
+        self._used: set = set()
+        self.runs = 0  # tasks actually executed (the rest came from memory)
+
+    def _harvest(self) -> None:
+        for key, fut in list(self._pending.items()):
+            if fut.done():
+                del self._pending[key]
+                if not fut.cancelled() and fut.exception() is None:
+                    self._done[key] = fut.result()
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        key = (fn, args, tuple(sorted(kwargs.items())))
+        try:
+            hash(key)
+        except TypeError:  # not memorisable: just run it
+            key = None
+        self._harvest()
+        if key is not None:
+            self._used.add(key)
+            if key in self._done:
+                fut: Future = Future()
+                fut.set_result(self._done[key])
+                return fut
+            if key in self._pending:
+                return self._pending[key]
+        self.runs += 1
+        if self._inner == "serial":
+            fut = Future()
+            try:
+                fut.set_result(fn(*args, **kwargs))
+            except Exception as exc:  # noqa: BLE001 - handed to the caller via the future
+                fut.set_exception(exc)
+        else:
+            # The shared pool is devsim's own (experiment._pool), created once per process.
+            fut = (self._inner or experiment._pool()).submit(fn, *args, **kwargs)
+        if key is not None:
+            self._pending[key] = fut
+        return fut
+
+    def begin(self) -> None:
+        self._used = set()
+
+    def prune(self) -> None:
+        self._harvest()
+        self._done = {k: v for k, v in self._done.items() if k in self._used}
+        self._pending = {k: v for k, v in self._pending.items() if k in self._used}
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        # The inner executor belongs to its owner (often devsim's shared pool): leave it open.
+        self._done.clear()
+        self._pending.clear()
+
+
+def _png(fig) -> dict[str, Any]:
+    """A display_data output of ``fig`` as PNG: what an Output widget sends to the browser."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return {"output_type": "display_data",
+            "data": {"image/png": base64.b64encode(buf.getvalue()).decode("ascii"),
+                     "text/plain": repr(fig)},
+            "metadata": {}}
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
+
+
+def _e(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _cluster_key(label: str) -> str:
+    key = str(label).split()[0].lower() if str(label).strip() else "n/a"
+    return key if key in plots.CLUSTER_COLOURS else "n/a"
+
+
+def _tint(colour: str, amount: float = 0.25) -> str:
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    mix = [round(255 - amount * (255 - c)) for c in (r, g, b)]
+    return "#" + "".join(f"{c:02x}" for c in mix)
+
+
+def _value_text(metric: str, value: float) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    number, unit = plots.format_metric(metric, value)
+    if unit == "of deploys":
+        return number
+    return f"{number} {unit}"
+
+
+class Projector(W.VBox):
+    """A live leaderboard of a folder of team scenario files, for a projector.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The shared folder of team files (``*.yaml``, ``*.yml``); relative paths are relative
+        to the kernel's working folder (in Voila and Jupyter, the notebook's folder).
+    n : int
+        Replications per team. More replications give a steadier ranking and take longer;
+        every team uses the same ``n`` and ``seed`` (common random numbers).
+    seed : int
+        Base seed; replication *i* of every team uses ``(seed, i)``.
+    year : int
+        DORA report year whose clusters score the keys (see :data:`devsim.dora.REPORT_YEARS`).
+    max_people : int or None
+        Headcount budget; a team above it is shown but not ranked.
+    baseline : Scenario or None
+        The challenge (see :func:`devsim.leaderboard.evaluate_folder`); default ``Scenario()``.
+    interval_s : float
+        How often the watcher looks at the folder, in seconds (at least 0.5).
+    title : str
+        The heading the room sees.
+    tiles, lead_times : bool
+        Show the DORA tiles of every team and the lead-time chart (each costs a few hundred
+        milliseconds per team to draw).
+    watch : bool
+        Start watching the folder at once (needs a running event loop, as in a Jupyter or
+        Voila kernel; elsewhere the page says it is not watching and :meth:`poll` still works).
+    executor : optional
+        Where the runs go: None (devsim's shared process pool), ``"serial"`` or an Executor.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame or None
+        The last leaderboard (see :func:`devsim.leaderboard.evaluate_folder`).
+    errors : list of str
+        One line per file that could not be read.
+    results : Results or None
+        Every team's replications (the tiles' data), ranked order.
+    logs : dict of {str: EventLog}
+        Replication 0 of every team (the lead-time chart's data).
+    signature : tuple
+        The folder signature of the last evaluation.
+    last_updated : datetime or None
+        When the page last changed.
+    runs : int
+        Simulation runs made so far (runs remembered from earlier evaluations are not
+        counted again).
+    refreshes : int
+        How many evaluations have been made.
+    status : ipywidgets.HTML
+        The "last updated" line, or the error of the last attempt.
+    """
+
+    def __init__(self, folder: str | Path, *, n: int = 5, seed: int = DEFAULT_SEED,
+                 year: int = 2019, max_people: int | None = None,
+                 baseline: Scenario | None = None, interval_s: float = 5.0,
+                 title: str = "Team challenge: DORA leaderboard", tiles: bool = True,
+                 lead_times: bool = True, watch: bool = True, executor: Any = None):
+        super().__init__(layout=W.Layout(width="100%"))
+        # Options fail here, with the leaderboard's own messages, not on the first refresh.
+        leaderboard._check_options(n, seed, year, max_people)
+        if isinstance(interval_s, bool) or not isinstance(interval_s, (int, float)) \
+                or not interval_s >= 0.5:
+            raise ValueError(f"interval_s: {interval_s!r} is not allowed; give a number of "
+                             "seconds >= 0.5")
+        self.folder = Path(folder)
+        self.n, self.seed, self.year, self.max_people = n, seed, year, max_people
+        self.baseline = baseline
+        self.interval_s = float(interval_s)
+        self.show_tiles, self.show_lead_times = tiles, lead_times
+        self._executor = _MemoExecutor(executor)
+        # Per team scenario (n, seed and year are fixed for the life of the page).
+        self._log_cache: dict[Scenario, EventLog] = {}
+        self._tile_cache: dict[Scenario, dict[str, Any]] = {}
+        self._task: asyncio.Task | None = None
+        self.table: pd.DataFrame | None = None
+        self.errors: list[str] = []
+        self.results: Results | None = None
+        self.logs: dict[str, EventLog] = {}
+        self.signature: tuple | None = None
+        self.last_updated: datetime | None = None
+        self.refreshes = 0
+        self._line, self._line_is_error = "", False
+        self.watch_note = ""
+
+        font = f"font-size:{_BASE_FONT}; line-height:1.35"
+        self.heading = W.HTML(
+            f"<div style='font-size:2.4em; font-weight:bold; margin:0.2em 0'>{_e(title)}</div>"
+            f"<div style='{font}; color:#333'>Folder <code>{_e(self.folder)}</code> · "
+            f"{n} replication{'s' if n != 1 else ''} per team, seed {seed} · "
+            f"DORA {year} clusters"
+            + (f" · budget {max_people} people" if max_people is not None else "")
+            + "</div>")
+        self.status = W.HTML("")
+        self.button = W.Button(description="Refresh now", icon="refresh", button_style="primary",
+                               tooltip="Evaluate every team file again now",
+                               layout=W.Layout(width="12em", height="3em"))
+        self.button.style.font_size = "18px"
+        self.button.on_click(self._on_button)
+        self.board = W.HTML("")
+        self.problems = W.HTML("")
+        self.lead_time_out = W.Output()
+        self.tiles_out = W.Output()
+        self.rule = W.HTML(
+            f"<details style='{font}'><summary><b>How the score works</b></summary>"
+            f"<p>{_e(leaderboard.SCORE_RULE)}</p></details>")
+        section = "font-size:1.6em; font-weight:bold; margin:0.8em 0 0.2em 0"
+        children = [self.heading, W.HBox([self.button, self.status],
+                                         layout=W.Layout(align_items="center")),
+                    self.board, self.problems]
+        if lead_times:
+            children += [W.HTML(f"<div style='{section}'>Lead time for changes, all teams</div>"),
+                         self.lead_time_out]
+        if tiles:
+            children += [W.HTML(f"<div style='{section}'>Each team's DORA keys</div>"),
+                         self.tiles_out]
+        self.children = children + [self.rule]
+        self.refresh()
+        if watch:
+            self.start()
+
+    # --- evaluating -------------------------------------------------------------------------
+    @property
+    def runs(self) -> int:
+        """Simulation runs made for the leaderboard and the tiles (remembered runs excluded)."""
+        return self._executor.runs
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        """Show ``text`` (HTML) and, after it, whether the folder is being watched."""
+        self._line, self._line_is_error = text, error
+        colour = _RED if error else "#333"
+        self.status.value = (f"<div style='font-size:{_BASE_FONT}; color:{colour}; "
+                             f"margin-left:1em'>{text}{_e(self.watch_note)}</div>")
+
+    def status_text(self) -> str:
+        """The status line as plain text (what the room reads next to the button)."""
+        return html.unescape(re.sub(r"<[^>]+>", "", self.status.value))
+
+    def _team_scenarios(self, table: pd.DataFrame) -> list[Scenario]:
+        """The scenarios the leaderboard ran: each file with the team's name and the
+        challenge's run settings (so the remembered runs are found again)."""
+        base = self.baseline if self.baseline is not None else Scenario()
+        run_fields = {k: getattr(base, k) for k in leaderboard._RUN_FIELDS}
+        return [replace(load_scenario(self.folder / f), name=team, **run_fields)
+                for team, f in zip(table["team"], table["file"])]
+
+    def _log(self, scenario: Scenario) -> EventLog:
+        if scenario not in self._log_cache:
+            self._log_cache[scenario] = run(scenario, seed=self.seed, replication=0)
+        return self._log_cache[scenario]
+
+    def _tile(self, results: Results, scenario: Scenario) -> dict[str, Any]:
+        # Same scenario, n, seed and year: same runs, same picture; draw only what changed.
+        if scenario not in self._tile_cache:
+            fig = plots.dora_dashboard(results, scenario.name, year=self.year)
+            self._tile_cache[scenario] = _png(fig)
+        return self._tile_cache[scenario]
+
+    def refresh(self) -> bool:
+        """Evaluate the folder now and redraw everything (synchronously).
+
+        Returns
+        -------
+        bool
+            True if the page was updated; False if the evaluation failed (the status line
+            says why and the last good leaderboard stays on the page).
+        """
+        t0 = time.perf_counter()
+        signature = leaderboard.folder_signature(self.folder)
+        n_files = len(signature)
+        self._say(f"Evaluating {n_files} team file{'s' if n_files != 1 else ''}…")
+        self._executor.begin()
+        try:
+            table, errors = leaderboard.evaluate_folder(
+                self.folder, n=self.n, seed=self.seed, year=self.year,
+                max_people=self.max_people, baseline=self.baseline, executor=self._executor)
+            results, logs, tiles, chart = None, {}, [], []
+            if not table.empty and (self.show_tiles or self.show_lead_times):
+                scenarios = self._team_scenarios(table)
+                current = set(scenarios)
+                if self.show_tiles:
+                    results = experiment.compare(scenarios, n=self.n, seed=self.seed,
+                                                 executor=self._executor, progress=False)
+                    tiles = [self._tile(results, s) for s in scenarios]
+                    self._tile_cache = {k: v for k, v in self._tile_cache.items()
+                                        if k in current}
+                if self.show_lead_times:
+                    logs = {s.name: self._log(s) for s in scenarios}
+                    chart = [_png(plots.lead_time_distribution(logs))]
+                    self._log_cache = {k: v for k, v in self._log_cache.items() if k in current}
+            self._executor.prune()
+        except Exception as exc:  # noqa: BLE001 - a page on a projector reports, never raises
+            self.signature = signature  # retried when the folder changes or on the button
+            what = "" if isinstance(exc, leaderboard.LeaderboardError) \
+                else f"{type(exc).__name__}: "
+            self._say(f"Not updated: {_e(what + _one_line(exc))}", error=True)
+            return False
+        self.table, self.errors, self.results, self.logs = table, errors, results, logs
+        self.signature = signature
+        self.board.value = self._board_html(table)
+        self.problems.value = self._problems_html(table, errors)
+        self.lead_time_out.outputs = tuple(chart)
+        self.tiles_out.outputs = tuple(tiles)
+        self.refreshes += 1
+        self.last_updated = datetime.now()
+        ranked = int(table["rank"].notna().sum()) if not table.empty else 0
+        self._say(f"Last updated {self.last_updated:%H:%M:%S} · {ranked} ranked, "
+                  f"{len(table) - ranked} not ranked, {len(errors)} invalid · "
+                  f"updated in {time.perf_counter() - t0:.1f} s")
+        return True
+
+    def poll(self) -> bool:
+        """Refresh if the folder changed since the last evaluation (one watcher step).
+
+        Returns
+        -------
+        bool
+            True if the folder had changed and the page was refreshed.
+        """
+        if leaderboard.folder_signature(self.folder) == self.signature:
+            return False
+        self.refresh()
+        return True
+
+    # --- watching -----------------------------------------------------------------------------
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval_s)
+            try:
+                self.poll()
+            except Exception as exc:  # noqa: BLE001 - keep watching whatever happens
+                self._say(f"Watcher: {_e(type(exc).__name__)}: {_e(_one_line(exc))}",
+                          error=True)
+
+    @property
+    def watching(self) -> bool:
+        """True while the folder is being watched."""
+        return self._task is not None and not self._task.done()
+
+    def start(self) -> "Projector":
+        """Watch the folder every ``interval_s`` seconds on the running event loop.
+
+        In a Jupyter or Voila kernel the loop is the kernel's own. Without a running loop
+        (a plain script) nothing is started and the status line says so.
+        """
+        if self.watching:
+            return self
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.watch_note = " · not watching the folder (no event loop): use Refresh now"
+        else:
+            self._task = loop.create_task(self._watch())
+            self.watch_note = f" · watching the folder every {self.interval_s:g} s"
+        self._say(self._line, error=self._line_is_error)
+        return self
+
+    def stop(self) -> None:
+        """Stop watching the folder (the page stays as it is)."""
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+        self.watch_note = " · not watching the folder"
+        self._say(self._line, error=self._line_is_error)
+
+    def close(self) -> None:
+        """Stop watching, forget the remembered runs and close the widgets."""
+        self.stop()
+        self._executor.shutdown()
+        super().close()
+
+    def _on_button(self, _button=None) -> None:
+        try:
+            self.refresh()
+        except Exception as exc:  # noqa: BLE001
+            self._say(f"Error: {_e(type(exc).__name__)}: {_e(_one_line(exc))}", error=True)
+
+    # --- HTML -----------------------------------------------------------------------------------
+    def _board_html(self, table: pd.DataFrame) -> str:
+        font = f"font-size:{_BASE_FONT}"
+        if table.empty:
+            return (f"<div style='{font}; padding:0.6em 0'>No team files yet in "
+                    f"<code>{_e(self.folder)}</code>. Each team saves one YAML file there "
+                    "(for example <code>team-a.yaml</code>); the board updates when it "
+                    "appears.</div>")
+        cell = "padding:0.35em 0.7em; border-bottom:1px solid #ddd; text-align:left"
+        head = "".join(f"<th style='{cell}; border-bottom:2px solid #333'>{h}</th>" for h in
+                       ["Rank", "Team", "People", *(_SHORT[k] for k in KEYS), "Score",
+                        "Tiebreak"])
+        rows = []
+        for _, r in table.iterrows():
+            ranked = not pd.isna(r["rank"])
+            rank = str(int(r["rank"])) if ranked else "–"
+            style = "" if ranked else "color:#777"
+            team = f"<b>{_e(r['team'])}</b>"
+            if r["note"]:
+                team += f"<br><span style='font-size:0.7em; color:{_RED}'>{_e(r['note'])}</span>"
+            keys = []
+            for k in KEYS:
+                label = str(r[f"{k}_cluster"])
+                colour = plots.CLUSTER_COLOURS[_cluster_key(label)]
+                keys.append(
+                    f"<td style='{cell}; background:{_tint(colour)}; "
+                    f"border-left:6px solid {colour}'>{_e(_value_text(k, r[k]))}"
+                    f"<br><b style='font-size:0.8em'>{_e(label)}</b></td>")
+            rows.append(
+                f"<tr style='{style}'><td style='{cell}; font-size:1.4em; font-weight:bold'>"
+                f"{rank}</td><td style='{cell}'>{team}</td>"
+                f"<td style='{cell}'>{int(r['people'])}</td>{''.join(keys)}"
+                f"<td style='{cell}; font-size:1.3em; font-weight:bold'>{int(r['score'])}</td>"
+                f"<td style='{cell}'>{r['tiebreak']:+.2f}</td></tr>")
+        return (f"<table style='{font}; border-collapse:collapse; margin:0.5em 0; width:100%'>"
+                f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+    def _problems_html(self, table: pd.DataFrame, errors: list[str]) -> str:
+        font = f"font-size:{_BASE_FONT}"
+        unranked = [] if table.empty else [
+            f"{t}: {note.removeprefix('not ranked: ')}"
+            for t, note in zip(table["team"], table["note"]) if note]
+        if not errors and not unranked:
+            return ""
+        parts = [f"<div style='{font}; border-left:6px solid {_RED}; padding:0.2em 0.8em; "
+                 "margin:0.6em 0; background:#fdf0f2'>"]
+        if errors:
+            parts.append("<b>Files that could not be read</b> (fix the file and save it again):"
+                         "<ul style='margin:0.2em 0'>"
+                         + "".join(f"<li><code>{_e(line)}</code></li>" for line in errors)
+                         + "</ul>")
+        if unranked:
+            parts.append("<b>Not ranked</b>:<ul style='margin:0.2em 0'>"
+                         + "".join(f"<li>{_e(line)}</li>" for line in unranked) + "</ul>")
+        parts.append("</div>")
+        return "".join(parts)
+
+
+def projector(folder: str | Path, **kwargs: Any) -> Projector:
+    """A :class:`Projector` on ``folder`` (keyword arguments as for the class)."""
+    return Projector(folder, **kwargs)
