@@ -353,7 +353,13 @@ class Target:
                     f"({self.describe(start_mean)}) cannot be met. {self.look_at}").strip()
         bar = self.bar(start_mean)
         gap = abs(mean - bar)
-        rel = f" ({gap / abs(bar):.0%} too {'high' if self.op == '<=' else 'low'})" if bar else ""
+        side = "high" if self.op == "<=" else "low"
+        if bar and gap / abs(bar) < 0.005:
+            # "misses by 0.0 points (0% too high)" would read as a contradiction.
+            return (f"{label} is {_fmt(self.metric, mean)}; the target is "
+                    f"{self.describe(start_mean)}: just too {side}, by less than 0.5%. "
+                    f"{self.look_at}").strip()
+        rel = f" ({gap / abs(bar):.0%} too {side})" if bar else ""
         by = (f"{100 * gap:.1f} percentage points" if _label(self.metric)[1].startswith("share")
               else _fmt(self.metric, gap, short=True))
         return (f"{label} is {_fmt(self.metric, mean)}; the target is {self.describe(start_mean)}, "
