@@ -82,11 +82,13 @@ def classify(metric: str, value: float, year: int = 2019) -> Classification:
         raise ValueError(f"metric: {metric!r} is not allowed; choose one of {', '.join(KEYS)}")
     order = table["clusters"]
     spec = table[metric]
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or math.isnan(float(value)):
         return Classification(metric, math.nan, None, "", year, "no data in this run")
     higher = spec["better"] == "higher"
     if "typical" in spec[order[0]]:
-        dist = [(abs(value - spec[c]["typical"]), -i, c) for i, c in enumerate(order)]
+        # Rounded, so that a value halfway between two typical values ties (decimal
+        # midpoints are not exact in binary) and the tie goes to the worse cluster.
+        dist = [(round(abs(value - spec[c]["typical"]), 12), -i, c) for i, c in enumerate(order)]
         _, _, best = min(dist)
         return Classification(metric, value, best, spec[best]["text"], year,
                               "nearest typical value")

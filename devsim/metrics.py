@@ -142,10 +142,18 @@ def _effort_in_window(log: EventLog) -> pd.DataFrame:
 
 
 def utilisation(log: EventLog) -> dict[str, float]:
-    """Share of each team's time spent working (person-time busy / people x window)."""
-    st = _effort_in_window(log)
+    """Share of each team's time spent working (person-time busy / people x window).
+
+    Each stage's work is taken as ending when the stage finished and clipped to the window,
+    so work that began during the warm-up is not counted in full.
+    """
+    st = log.stages
+    a, b = log.start_hours, log.end_hours
+    end = st["finished"].clip(upper=b)
+    begin = (st["finished"] - st["work_hours"]).clip(lower=a)
+    st = st.assign(work_hours=(end - begin).clip(lower=0.0))
     busy = st.groupby("team")["work_hours"].sum()
-    span = log.end_hours - log.start_hours
+    span = b - a
     return {team: float(busy.get(team, 0.0)) / (n * span) for team, n in log.capacity.items()}
 
 

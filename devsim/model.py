@@ -248,7 +248,8 @@ class _Model:
             worked += remaining
             remaining = 0.0
             res.release(key)
-        return started, worked
+        # Negligible effort (<= 1e-9 h) is never queued: it starts and ends now.
+        return (started if started is not None else env.now), worked
 
     def _step(self, item: _Item, stage: str, effort: float, *, work_type: str = "planned",
               urgent: bool = False, team: str | None = None):
@@ -435,7 +436,8 @@ class _Model:
                 yield self.env.timeout(s.deploy_pipeline_hours)
                 for item in items:
                     self.log.stage_rows.append((item.item_id, "deploy", PIPELINE, t0, t0, self.env.now,
-                                                0.0, s.deploy_pipeline_hours, "planned"))
+                                                0.0, s.deploy_pipeline_hours,
+                                                "unplanned" if urgent else "planned"))
             deploy_id = self.n_deploys
             self.n_deploys += 1
             failed = self.rng["deploys"].uniform() < p_fail

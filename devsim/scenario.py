@@ -272,8 +272,18 @@ def _check_combination(s: Scenario) -> None:
     if s.warmup_days >= s.horizon_days:
         raise ScenarioError(
             f"warmup_days: {s.warmup_days} must be less than horizon_days ({s.horizon_days})")
+    if 0 < s.release_interval_days < 1 / 24:
+        raise ScenarioError(
+            f"release_interval_days: {s.release_interval_days!r} is not allowed; give 0 (each "
+            "change deploys on its own) or a train interval of at least 1 hour (0.0417 days)")
+    p_fail = (s.manual_deploy_failure * (1 - s.deployment_automation)
+              + s.automated_deploy_failure * s.deployment_automation)
+    if p_fail >= 1:
+        raise ScenarioError(
+            "manual_deploy_failure / automated_deploy_failure: every deploy would fail (chance "
+            f"{p_fail:.2f}), so nothing could reach production; give a failure chance below 1")
     if s.organisation == "siloed":
-        if s.n_testers == 0 and s.manual_test_ratio * (1 - s.test_automation) > 0:
+        if s.n_testers == 0 and s.manual_test_ratio > 0 and s.test_automation < 1:
             raise ScenarioError(
                 "n_testers: 0 is not allowed for a siloed organisation with manual testing; "
                 "give at least 1, or set test_automation to 1 or manual_test_ratio to 0")
