@@ -301,13 +301,8 @@ class _Model:
         item.committed = self.env.now
 
         if s.approval != "none" and s.review_person_hours > 0:
-            while True:
-                yield from self._step(item, "review", s.review_person_hours)
-                if item.defective and item.u[_U_REVIEW] < s.review_detection:
-                    item.defective = False
-                    yield from self._fix(item)
-                    continue
-                break
+            yield from self._inspect(item, "review", s.review_person_hours, "defective",
+                                     item.u[_U_REVIEW] < s.review_detection)
 
         env_effort = s.environment_person_hours * (1 - s.environment_automation)
         if env_effort > 0:
@@ -317,13 +312,9 @@ class _Model:
 
         if s.n_security > 0 and s.security_review_person_hours > 0 and \
                 item.u[_U_SECSHARE] < s.security_review_share:
-            while True:
-                yield from self._step(item, "security", s.security_review_person_hours)
-                if item.security_flaw and item.u[_U_SECREVIEW] < s.security_review_detection:
-                    item.security_flaw = False
-                    yield from self._fix(item)
-                    continue
-                break
+            yield from self._inspect(item, "security", s.security_review_person_hours,
+                                     "security_flaw",
+                                     item.u[_U_SECREVIEW] < s.security_review_detection)
 
         if s.approval == "cab":
             yield from self._cab(item)
@@ -334,6 +325,16 @@ class _Model:
             yield done
         else:
             yield from self._deploy([item], kind="change")
+
+    def _inspect(self, item: _Item, stage: str, effort: float, flaw: str, spots: bool):
+        """A human check: if it spots the change's flaw, a fix, then the check again."""
+        while True:
+            yield from self._step(item, stage, effort)
+            if getattr(item, flaw) and spots:
+                setattr(item, flaw, False)
+                yield from self._fix(item)
+                continue
+            return
 
     def _build_and_test(self, item: _Item):
         s = self.s

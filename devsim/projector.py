@@ -29,9 +29,7 @@ nothing is printed.
 from __future__ import annotations
 
 import asyncio
-import base64
 import html
-import io
 import math
 import re
 import time
@@ -50,6 +48,7 @@ from .experiment import DEFAULT_SEED, Results
 from .log import EventLog
 from .model import run
 from .scenario import Scenario, load_scenario
+from .widgets import _figure_bundle as _png, _one_line
 
 __all__ = ["Projector", "projector"]
 
@@ -128,21 +127,6 @@ class _MemoExecutor(Executor):
         # The inner executor belongs to its owner (often devsim's shared pool): leave it open.
         self._done.clear()
         self._pending.clear()
-
-
-def _png(fig) -> dict[str, Any]:
-    """A display_data output of ``fig`` as PNG: what an Output widget sends to the browser."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return {"output_type": "display_data",
-            "data": {"image/png": base64.b64encode(buf.getvalue()).decode("ascii"),
-                     "text/plain": repr(fig)},
-            "metadata": {}}
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0]
 
 
 def _e(text: Any) -> str:

@@ -73,6 +73,19 @@ def _figure_bundle(fig) -> dict[str, Any]:
             "metadata": {}}
 
 
+def _redraw(widget, make) -> bool:
+    """Show ``make()``'s Figure in ``widget.out``; a failure goes to ``widget.status``."""
+    try:
+        fig = make()
+        show_figure(widget.out, fig)
+    except Exception as exc:  # noqa: BLE001 - a callback must report, never raise
+        _set_status(widget.status, f"Error: {type(exc).__name__}: {_one_line(exc)}", error=True)
+        return False
+    widget.last_figure = fig
+    _set_status(widget.status, "")
+    return True
+
+
 def show_figure(out: W.Output, fig) -> None:
     """Replace what ``out`` shows by ``fig`` (rendered to PNG).
 
@@ -765,16 +778,7 @@ class TimeSlider(W.VBox):
 
     def refresh(self) -> bool:
         """Draw the state of the run at the slider's day."""
-        try:
-            fig = plots.step_through(self.event_log, self.t_hours)
-            show_figure(self.out, fig)
-        except Exception as exc:  # noqa: BLE001
-            _set_status(self.status, f"Error: {type(exc).__name__}: {_one_line(exc)}",
-                        error=True)
-            return False
-        self.last_figure = fig
-        _set_status(self.status, "")
-        return True
+        return _redraw(self, lambda: plots.step_through(self.event_log, self.t_hours))
 
 
 def time_slider(log, *, play: bool = True) -> TimeSlider:
@@ -840,16 +844,8 @@ class SweepExplorer(W.VBox):
 
     def refresh(self) -> bool:
         """Draw the curve of the chosen metric (no new runs)."""
-        try:
-            fig = plots.sweep_curve(self.results, self.field, self.metric_picker.value)
-            show_figure(self.out, fig)
-        except Exception as exc:  # noqa: BLE001
-            _set_status(self.status, f"Error: {type(exc).__name__}: {_one_line(exc)}",
-                        error=True)
-            return False
-        self.last_figure = fig
-        _set_status(self.status, "")
-        return True
+        return _redraw(self, lambda: plots.sweep_curve(self.results, self.field,
+                                                       self.metric_picker.value))
 
 
 def sweep_explorer(scenario, field: str, values: Sequence[Any], metric: str, n: int = 5,
