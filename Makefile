@@ -34,7 +34,7 @@ LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root) \
 help:
 	@echo "make lab     open the course in JupyterLab ($(WELCOME))"
 	@echo "make test    run every test (make test STEPS=unit runs one step of .ci/test.sh)"
-	@echo "make bench   time the model and the widgets"
+	@echo "make bench   time the model, the widgets and the sandbox in a browser"
 	@echo "make docs    regenerate the README's parameter table"
 	@echo "Both lab and test create $(VENV)/ and install devsim into it on first use."
 
@@ -75,6 +75,8 @@ unit: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py
 	$(BIN)/python benchmarks/bench_widgets.py
+	bash scripts/ensure_chromium.sh
+	$(BIN)/python benchmarks/bench_browser.py
 
 docs: $(STAMP)
 	$(BIN)/python scripts/param_table.py --write README.md

@@ -25,6 +25,8 @@ main() {
     pytest_step unit -p no:nbval --ignore=tests/browser tests
     pytest_step notebooks --nbval-lax --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg \
         --nbval-cell-timeout=300 notebooks exercises
+    step chromium bash scripts/ensure_chromium.sh
+    pytest_step browser -p no:nbval tests/browser
     finish
 }
 
