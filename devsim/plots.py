@@ -863,15 +863,24 @@ def lead_time_distribution(logs, *, labels: Sequence[str] | None = None,
             continue
         x = values * f
         y = np.arange(1, n + 1) / n * 100.0
-        ax.step(np.r_[x[0], x], np.r_[0.0, y], where="post", color=colour, lw=2.5,
-                label=f"{lab} ({n} changes)")
+        texts = {}
+        for q, value in zip((50, 90), marks[lab]):
+            if not _isnan(value):
+                vf, vu = _scale("lead_time_hours", value)
+                texts[q] = f"{'median' if q == 50 else '90th pct'} {_fmt_scaled(value, vf, vu)} {vu}"
+        # With many curves the labels beside the markers collide: the values go in the legend.
+        crowded = len(data) > 2
+        label = f"{lab} ({n} changes)"
+        if crowded and texts:
+            label += ": " + ", ".join(texts[q] for q in sorted(texts))
+        ax.step(np.r_[x[0], x], np.r_[0.0, y], where="post", color=colour, lw=2.5, label=label)
         for q, (value, style) in zip((50, 90), zip(marks[lab], ("o", "D"))):
             if _isnan(value):
                 continue
             ax.plot([value * f], [q], marker=style, color=colour, ms=9, mec="black", zorder=4)
-            name = "median" if q == 50 else "90th pct"
-            vf, vu = _scale("lead_time_hours", value)
-            ax.annotate(f"{name} {_fmt_scaled(value, vf, vu)} {vu}", (value * f, q),
+            if crowded:
+                continue
+            ax.annotate(texts[q], (value * f, q),
                         xytext=(8, -14 if q == 50 else 8), textcoords="offset points",
                         fontsize=_SMALL, color="black", fontweight="bold",
                         bbox=dict(boxstyle="round,pad=0.2", facecolor="white",
@@ -892,8 +901,12 @@ def lead_time_distribution(logs, *, labels: Sequence[str] | None = None,
     ax.set_ylabel("changes delivered within this time (%)", fontsize=_FONT)
     ax.set_ylim(0, 102)
     _title(ax, f"Distribution of {what.split(',')[0]}: circle = median, diamond = 90th percentile")
-    fig.legend(loc="lower center", bbox_to_anchor=(0.5, 0.0), ncols=min(len(data), 4),
-               fontsize=_SMALL, frameon=False)
+    crowded = len(data) > 2
+    if crowded:  # one legend line per curve, carrying its median and 90th percentile
+        fig.set_size_inches(10, 5 + 0.25 * len(data))
+        fig.subplots_adjust(bottom=(0.55 + 0.25 * len(data)) / (5 + 0.25 * len(data)))
+    fig.legend(loc="lower center", bbox_to_anchor=(0.5, 0.0),
+               ncols=1 if crowded else min(len(data), 4), fontsize=_SMALL, frameon=False)
     return fig
 
 
