@@ -1,0 +1,96 @@
+"""Experiments: executors (serial, process pool, Dask), exports, intervals, helpers."""
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+
+import devsim as ds
+from devsim.experiment import combine, compare, load_results, mean_ci, transformation
+
+SEED = 2026
+SHORT = dict(horizon_days=60.0, warmup_days=10.0)
+
+
+@pytest.fixture(scope="module")
+def pair():
+    p = ds.presets()
+    return [replace(p["siloed"], **SHORT), replace(p["collaborative"], **SHORT)]
+
+
+@pytest.fixture(scope="module")
+def serial(pair):
+    return compare(pair, n=3, seed=SEED, executor="serial")
+
+
+def test_mean_ci_matches_students_t_by_hand():
+    # [1, 2, 3]: mean 2, sd 1, t(0.975, 2 df) = 4.303 -> half-width 4.303 / sqrt(3) = 2.4843
+    m, lo, hi = mean_ci([1.0, 2.0, 3.0])
+    assert m == 2.0 and lo == pytest.approx(2 - 2.4843, abs=1e-4) and hi == pytest.approx(2 + 2.4843, abs=1e-4)
+    assert mean_ci([float("nan"), 5.0])[0] == 5.0 and pd.isna(mean_ci([5.0])[1])
+
+
+@pytest.mark.slow
+def test_dask_cluster_executor_gives_the_serial_numbers(pair, serial):
+    """A dask.distributed LocalCluster (worker processes) runs the same replications."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None, host="127.0.0.1") as cluster, \
+            distributed.Client(cluster) as client:
+        res = compare(pair, n=3, seed=SEED, executor=client.get_executor(), progress=False)
+    pd.testing.assert_frame_equal(res.frame, serial.frame)
+
+
+def test_process_pool_gives_the_serial_numbers(pair, serial):
+    res = compare(pair, n=3, seed=SEED, progress=False)  # the shared pool
+    pd.testing.assert_frame_equal(res.frame, serial.frame)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json"])
+def test_export_round_trip_and_no_overwrite(serial, tmp_path, suffix):
+    path = serial.save(tmp_path / f"r{suffix}")
+    back = load_results(path)
+    assert back.seed == SEED and set(back.scenarios) == set(serial.scenarios)
+    assert back.scenarios["siloed"] == serial.scenarios["siloed"]
+    pd.testing.assert_frame_equal(back.frame[serial.frame.columns], serial.frame,
+                                  check_dtype=False, rtol=1e-9)
+    before = path.read_bytes()
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        serial.save(path)
+    assert path.read_bytes() == before
+    serial.save(path, overwrite=True)
+
+
+def test_a_repeated_scenario_gets_its_own_label(pair):
+    res = compare([pair[0], pair[0]], n=2, seed=SEED, executor="serial")
+    assert list(res.scenarios) == ["siloed", "siloed (2)"]
+    assert res.frame.groupby("scenario").size().tolist() == [2, 2]
+
+
+def test_bad_arguments_name_themselves(pair):
+    with pytest.raises(ValueError, match="^n: "):
+        compare(pair, n=0)
+    with pytest.raises(ValueError, match="^seed: "):
+        compare(pair, n=1, seed=-1)
+    with pytest.raises(ValueError, match="^executor: "):
+        compare(pair, n=2, executor="threads")
+
+
+def test_combine_keeps_seed_and_refuses_clashes(pair, serial):
+    other = compare([replace(pair[1], name="other")], n=3, seed=SEED, executor="serial")
+    both = combine(serial, other)
+    assert len(both.frame) == 9 and set(both.scenarios) == {"siloed", "collaborative", "other"}
+    with pytest.raises(ValueError, match="appears twice"):
+        combine(serial, serial)
+    with pytest.raises(ValueError, match="seeds differ"):
+        combine(serial, compare([replace(pair[1], name="x")], n=1, seed=1, executor="serial"))
+
+
+@pytest.mark.slow
+def test_transformation_gets_worse_before_it_gets_better():
+    """Building the pipeline takes capacity: lead time rises while building, then falls
+    below where it started (course brief point 5)."""
+    t = transformation("siloed", "collaborative", n=3, months=6, executor="serial")
+    by = t.groupby("phase")["lead_time_hours"].first()
+    assert by["building"] > by["before"] > by["after"]
+    assert list(t["month"]) == list(range(-3, 7))
+    assert t["cumulative_cost"].is_monotonic_increasing
