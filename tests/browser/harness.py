@@ -93,8 +93,9 @@ def jupyter_env(workdir: Path) -> dict[str, str]:
     for d in dirs.values():
         d.mkdir(parents=True, exist_ok=True)
     # MPLBACKEND would reach the kernels and change how plots display: never pass it on.
+    # DEVSIM_TEAMS_DIR would point the projector away from the course copy under test.
     env = {k: v for k, v in os.environ.items()
-           if k not in ("MPLBACKEND", "JUPYTER_TOKEN", "JUPYTER_PORT")}
+           if k not in ("MPLBACKEND", "JUPYTER_TOKEN", "JUPYTER_PORT", "DEVSIM_TEAMS_DIR")}
     env.update({k: str(v) for k, v in dirs.items()})
     return env
 

@@ -1,8 +1,9 @@
 """The course in Voila, in Chromium: the projector follows its folder; the Sandbox responds.
 
 Voila serves a temporary copy of the course folder; ``notebooks/projector.ipynb`` reads
-``FOLDER = "../exercises/sample_teams"`` relative to itself, that is the copy's team folder,
-which the projector test adds a team file to.
+its folder from ``DEVSIM_TEAMS_DIR`` (unset for the test servers) or the default
+``"../exercises/sample_teams"`` relative to itself, that is the copy's team folder, which
+the projector test adds a team file to.
 """
 from __future__ import annotations
 
@@ -114,8 +115,9 @@ def test_the_sample_teams_are_where_the_projector_looks():
     # The projector notebook names its folder relative to itself; the tests above rely on it.
     notebook = harness.REPO / "notebooks" / "projector.ipynb"
     found = [m.group(1) for src in harness.code_sources(notebook)
-             for m in re.finditer(r'^FOLDER = "([^"]+)"', src, re.M)]
-    assert found, f"{notebook.name} has no FOLDER = \"...\" line"
+             for m in re.finditer(
+                 r'^FOLDER = (?:os\.environ\.get\("DEVSIM_TEAMS_DIR", )?"([^"]+)"\)?', src, re.M)]
+    assert found, f"{notebook.name} has no FOLDER = \"...\" line (or its DEVSIM_TEAMS_DIR default)"
     target = (notebook.parent / found[0]).resolve()
     assert target == (harness.REPO / "exercises" / "sample_teams").resolve()
     assert any(Path(target).glob("*.yaml"))
