@@ -166,20 +166,30 @@ def _check_metrics(metrics: Sequence[str]) -> list[str]:
 # --- commands --------------------------------------------------------------------------------
 
 def cmd_presets(args) -> int:
-    """Each preset with the fields it changes from the baseline."""
+    """Each preset as the earlier preset it differs from least, plus those changes."""
+    import textwrap
+
     table = presets()
-    base = table["siloed"]
+    names = list(table)
     width = max(len(k) for k in table)
-    for name, s in table.items():
-        if name == "siloed":
+    for i, (name, s) in enumerate(table.items()):
+        if i == 0:
             release = (f"release train every {s.release_interval_days:g} days"
                        if s.release_interval_days else "continuous delivery")
             text = (f"the baseline: {s.organisation}, {s.headcount} people, {release}, "
                     f"approval: {s.approval}")
         else:
-            text = "siloed + " + describe_changes(s, base)
-        print(f"{name.ljust(width)}  {text}")
+            parent = min(names[:i], key=lambda p: _n_changes(s, table[p]))
+            text = f"{parent} + {describe_changes(s, table[parent])}"
+        lines = textwrap.wrap(text, width=max(40, 96 - width))
+        print(f"{name.ljust(width)}  {lines[0]}")
+        for line in lines[1:]:
+            print(" " * (width + 2) + line)
     return 0
+
+
+def _n_changes(s: Scenario, base: Scenario) -> int:
+    return sum(1 for k, v in s.to_dict().items() if k != "name" and v != getattr(base, k))
 
 
 def cmd_run(args) -> int:
@@ -286,7 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "report DORA's keys. SCENARIO is a preset name or a YAML file.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    p = sub.add_parser("presets", help="list the presets and what each changes vs siloed")
+    p = sub.add_parser("presets", help="list the presets, each as the closest earlier preset plus its changes")
     p.set_defaults(func=cmd_presets)
 
     p = sub.add_parser("run", help="replications of one scenario: the DORA table")

@@ -121,17 +121,29 @@ def test_invalid_yaml_is_one_line(tmp_path, capsys):
 
 def test_presets_describes_changes_computed_from_scenarios(capsys):
     assert main(["presets"]) == 0
-    lines = capsys.readouterr().out.splitlines()
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= 100
+    # One block per preset: its name, then its description wrapped onto indented lines.
+    blocks = {}
+    for line in out.splitlines():
+        if not line.startswith(" "):
+            name, _, text = line.partition("  ")
+            blocks[name.strip()] = text.strip()
+        else:
+            blocks[name.strip()] += " " + line.strip()
     table = presets()
-    assert len(lines) == len(table)
-    for line, (name, s) in zip(lines, table.items()):
-        assert line.split()[0] == name
-        if name != "siloed":
-            assert describe_changes(s, table["siloed"]) in line
-    automated = next(line for line in lines if line.startswith("siloed_automated"))
-    assert "test_automation=0.8" in automated and "organisation" not in automated
-    devsecops = next(line for line in lines if line.startswith("devsecops"))
-    assert "organisation=collaborative" in devsecops and "security_scanning=0.9" in devsecops
+    assert list(blocks) == list(table)
+    for name, s in table.items():
+        if name == "siloed":
+            assert blocks[name].startswith("the baseline")
+            continue
+        parent, _, changes = blocks[name].partition(" + ")
+        assert parent in table and list(table).index(parent) < list(table).index(name)
+        assert changes == describe_changes(s, table[parent])
+    assert blocks["siloed_automated"].startswith("siloed + ")
+    assert "organisation" not in blocks["siloed_automated"]
+    assert blocks["collaborative_cab"] == "collaborative + approval=cab"
+    assert blocks["devsecops"].startswith("collaborative + ") and "security_scanning=0.9" in blocks["devsecops"]
 
 
 def test_describe_changes_of_identical_scenarios():
