@@ -46,7 +46,7 @@ from .metrics import LABELS
 from .scenario import Scenario, ScenarioError, load_scenario
 
 __all__ = ["SCORE_RULE", "evaluate_folder", "format_table", "export_table", "folder_signature",
-           "team_files", "add_arguments", "main", "LeaderboardError"]
+           "team_files", "add_arguments", "main", "LeaderboardError", "check_options"]
 
 SCORE_RULE = (
     "Score = the sum over DORA's four keys of the team's cluster in the chosen report year "
@@ -102,7 +102,8 @@ def folder_signature(path: str | Path) -> tuple[tuple[str, int, int], ...]:
     return tuple(out)
 
 
-def _check_options(n: Any, seed: Any, year: Any, max_people: Any) -> None:
+def check_options(n: Any, seed: Any, year: Any, max_people: Any) -> None:
+    """Raise :class:`LeaderboardError` naming the first bad option (shared with the projector)."""
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 10_000:
         raise LeaderboardError(f"n: {n!r} is not allowed; give a whole number of replications "
                                "from 1 to 10000")
@@ -201,7 +202,8 @@ def evaluate_folder(path: str | Path, *, n: int = 10, seed: int = DEFAULT_SEED, 
         One row per valid team, ranked first (``rank`` 1, 2, ...; equal score and tiebreak
         share a rank) then unranked (``rank`` missing, ``note`` says why). Columns: ``rank,
         team, people``, each key and its ``<key>_cluster`` label, ``score, tiebreak, note,
-        file``. ``table.attrs`` holds n, seed, year, max_people and the score rule.
+        file``. ``table.attrs`` holds n, seed, year, max_people, the score rule and
+        ``scenarios`` (team -> the Scenario as run).
     errors : list of str
         One line per invalid file, naming the file and the field.
 
@@ -214,7 +216,7 @@ def evaluate_folder(path: str | Path, *, n: int = 10, seed: int = DEFAULT_SEED, 
     if not folder.is_dir():
         what = "is not a folder" if folder.exists() else "does not exist"
         raise LeaderboardError(f"folder: '{folder}' {what}")
-    _check_options(n, seed, year, max_people)
+    check_options(n, seed, year, max_people)
     base = baseline if baseline is not None else Scenario()
     run_fields = {k: getattr(base, k) for k in _RUN_FIELDS}
     errors: list[str] = []
@@ -269,6 +271,9 @@ def evaluate_folder(path: str | Path, *, n: int = 10, seed: int = DEFAULT_SEED, 
         table.insert(0, "rank", pd.array(ranks, dtype="Int64"))
         table = table.drop(columns="_ranked").reset_index(drop=True)[_columns()]
     table.attrs.update(n=n, seed=seed, year=year, max_people=max_people, score_rule=SCORE_RULE)
+    # The scenarios as run (team name, challenge's run settings), so a dashboard can show the
+    # same runs; kept out of exports (see export_table).
+    table.attrs["scenarios"] = {team: s for team, _, s, _ in teams}
     return table, errors
 
 
@@ -316,7 +321,9 @@ def export_table(table: pd.DataFrame, path: str | Path, *, errors: Sequence[str]
     if path.suffix.lower() == ".csv":
         table.to_csv(path, index=False)
     else:
-        doc = {"devsim_leaderboard": 1, **{k: v for k, v in table.attrs.items()},
+        attrs = {k: v for k, v in table.attrs.items() if k != "scenarios"}
+        attrs["scenarios"] = {team: s.to_dict() for team, s in table.attrs.get("scenarios", {}).items()}
+        doc = {"devsim_leaderboard": 1, **attrs,
                "teams": json.loads(table.to_json(orient="records")), "errors": list(errors)}
         path.write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
     return path

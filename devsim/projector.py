@@ -34,7 +34,6 @@ import math
 import re
 import time
 from concurrent.futures import Executor, Future
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -47,7 +46,7 @@ from .dora import KEYS
 from .experiment import DEFAULT_SEED, Results
 from .log import EventLog
 from .model import run
-from .scenario import Scenario, load_scenario
+from .scenario import Scenario
 from .widgets import _figure_bundle as _png, _one_line
 
 __all__ = ["Projector", "projector"]
@@ -215,7 +214,7 @@ class Projector(W.VBox):
                  lead_times: bool = True, watch: bool = True, executor: Any = None):
         super().__init__(layout=W.Layout(width="100%"))
         # Options fail here, with the leaderboard's own messages, not on the first refresh.
-        leaderboard._check_options(n, seed, year, max_people)
+        leaderboard.check_options(n, seed, year, max_people)
         if isinstance(interval_s, bool) or not isinstance(interval_s, (int, float)) \
                 or not interval_s >= 0.5:
             raise ValueError(f"interval_s: {interval_s!r} is not allowed; give a number of "
@@ -294,12 +293,8 @@ class Projector(W.VBox):
         return html.unescape(re.sub(r"<[^>]+>", "", self.status.value))
 
     def _team_scenarios(self, table: pd.DataFrame) -> list[Scenario]:
-        """The scenarios the leaderboard ran: each file with the team's name and the
-        challenge's run settings (so the remembered runs are found again)."""
-        base = self.baseline if self.baseline is not None else Scenario()
-        run_fields = {k: getattr(base, k) for k in leaderboard._RUN_FIELDS}
-        return [replace(load_scenario(self.folder / f), name=team, **run_fields)
-                for team, f in zip(table["team"], table["file"])]
+        """The scenarios the leaderboard ran (so the remembered runs are found again)."""
+        return [table.attrs["scenarios"][team] for team in table["team"]]
 
     def _log(self, scenario: Scenario) -> EventLog:
         if scenario not in self._log_cache:

@@ -205,3 +205,15 @@ def test_folder_signature_changes_when_a_file_appears_or_changes(tmp_path):
     os.utime(team, (later, later))
     assert folder_signature(tmp_path) != sig1
     assert folder_signature(tmp_path) == folder_signature(tmp_path)
+
+
+def test_json_export_carries_each_team_scenario_as_run(sample, tmp_path):
+    """The export reproduces the ranking: every team's scenario as run, field by field."""
+    from devsim.scenario import scenario_from_dict
+
+    table, errors = sample
+    path = export_table(table, tmp_path / "board.json", errors=errors)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert set(doc["scenarios"]) == set(table["team"])
+    for team, fields in doc["scenarios"].items():
+        assert scenario_from_dict(fields) == table.attrs["scenarios"][team]
