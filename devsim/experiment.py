@@ -331,8 +331,8 @@ def transformation(before: Scenario | str, after: Scenario | str, *, invest_shar
     for month in range(-3, months + 1):
         k = 0 if month < 0 else (1 if month < invest_months else 2)
         scenario, phase = phases[k]
-        paid_hours = [a, a, b][k].headcount * [a, a, b][k].work_hours_per_week * 30 / 7
-        cost = paid_hours * scenario.cost_per_person_hour
+        paid = b if k == 2 else a  # while building, people are paid their full week
+        cost = paid.headcount * paid.work_hours_per_week * 30 / 7 * paid.cost_per_person_hour
         m = means.loc[labels[k]]
         changes = float(m["throughput_per_day"]) * 30
         total_changes += changes

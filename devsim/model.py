@@ -76,8 +76,10 @@ class _Item:
     size: float           # person-hours
     u: list               # per-item uniforms, drawn at arrival (common random numbers)
     arrival: float
-    defective: bool
+    defective: bool       # carries a defect now (a fix clears it)
     security_flaw: bool
+    born_defective: bool = False   # as created, for the item table
+    born_flawed: bool = False
     holder: str = ""      # team holding the change now (a different next team = a handoff)
     committed: float = math.nan
     deployed: float = math.nan
@@ -134,7 +136,7 @@ class _Team:
             granted.succeed()
 
 
-def _routing(s: Scenario, product_teams: list[str]) -> dict[str, str]:
+def _routing(s: Scenario) -> dict[str, str]:
     """Which team does each stage ('own' = the change's product team)."""
     if s.organisation == "siloed":
         return dict(develop="dev", review="dev", fix="dev", environment="ops", test="qa",
@@ -168,7 +170,7 @@ class _Model:
         capacity = _teams(s)
         self.resources = {n: _Team(self.env, c) for n, c in capacity.items()}
         self.product_teams = [n for n in capacity if n.startswith("team-")] or ["dev"]
-        self.route = _routing(s, self.product_teams)
+        self.route = _routing(s)
         self.wip = simpy.Resource(self.env, capacity=s.wip_limit) if s.wip_limit > 0 else None
         self.log = EventLog(
             start_hours=s.warmup_days * 24.0, end_hours=s.horizon_days * 24.0, capacity=capacity,
@@ -202,17 +204,20 @@ class _Model:
         sigma2 = math.log1p(s.change_size_cv ** 2)
         return math.exp(math.log(mean) - sigma2 / 2 + math.sqrt(sigma2) * r.normal())
 
-    def _new_item(self, kind: str, size: float, team: str | None = None) -> _Item:
+    def _new_item(self, kind: str, size: float, team: str | None = None, *,
+                  clean: bool = False) -> _Item:
+        """A change with its per-item uniforms; ``clean`` = created without defect or flaw
+        (the numbers are drawn all the same, so other changes' draws do not shift)."""
         s = self.s
         u = self.rng["items"].uniforms(_N_U)
         if team is None:
             team = self.product_teams[min(int(u[_U_TEAM] * len(self.product_teams)),
                                           len(self.product_teams) - 1)]
-        item = _Item(
-            item_id=len(self.items), kind=kind, team=team, size=size, u=u, arrival=self.env.now,
-            defective=u[_U_DEFECT] < -math.expm1(-s.defect_rate_per_hour * size),
-            security_flaw=u[_U_FLAW] < -math.expm1(-s.security_flaw_rate_per_hour * size))
-        item.holder = ""
+        defective = not clean and u[_U_DEFECT] < -math.expm1(-s.defect_rate_per_hour * size)
+        flawed = not clean and u[_U_FLAW] < -math.expm1(-s.security_flaw_rate_per_hour * size)
+        item = _Item(item_id=len(self.items), kind=kind, team=team, size=size, u=u,
+                     arrival=self.env.now, defective=defective, security_flaw=flawed,
+                     born_defective=defective, born_flawed=flawed)
         self.items.append(item)
         return item
 
@@ -505,8 +510,8 @@ class _Model:
             # Automated rollback restores service; the real fix follows as planned work.
             yield self.env.timeout(s.deploy_pipeline_hours)
             self._incident_row(item.item_id, deploy_id, cause, start, detected, responder, "rollback")
-            fix = self._new_item("fix", max(s.rework_fraction * item.size, 0.25), team=item.team)
-            fix.defective = fix.security_flaw = False
+            fix = self._new_item("fix", max(s.rework_fraction * item.size, 0.25), team=item.team,
+                                 clean=True)
             self.env.process(self._change(fix))
             return
         yield from self._step(item, "hotfix", s.rework_fraction * item.size, work_type="unplanned",
@@ -522,9 +527,5 @@ class _Model:
         """Write the item table (called once the clock has stopped)."""
         self.log.item_rows = [
             (i.item_id, i.kind, i.team, i.size, i.arrival, i.committed, i.deployed,
-             i.u[_U_DEFECT] < -math.expm1(-self.s.defect_rate_per_hour * i.size) if i.kind == "feature"
-             else False,
-             i.u[_U_FLAW] < -math.expm1(-self.s.security_flaw_rate_per_hour * i.size)
-             if i.kind == "feature" else False,
-             i.escaped)
+             i.born_defective, i.born_flawed, i.escaped)
             for i in self.items]

@@ -30,12 +30,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Sequence
 
 import ipywidgets as W
 import pandas as pd
 
 from . import experiment, plots
+from .dora import REPORT_YEARS
 from .experiment import DEFAULT_SEED, Results
 from .scenario import (FIELD_GROUPS, Scenario, ScenarioError, field_info, load_scenario,
                        presets, save_scenario)
@@ -387,7 +388,7 @@ class Sandbox(W.VBox):
             tooltip="Runs per update, each with its own random numbers; more runs, narrower "
                     "confidence intervals, slower updates.",
             style=dict(button_width="3em", description_width="initial"))
-        years = list(_report_years())
+        years = list(REPORT_YEARS)
         if year not in years:
             raise ValueError(f"year: {year!r} is not allowed; choose one of "
                              f"{', '.join(map(str, years))}")
@@ -702,12 +703,6 @@ class Sandbox(W.VBox):
 
     def _on_export(self, _button=None) -> None:
         self.export()
-
-
-def _report_years() -> Iterable[int]:
-    from .dora import REPORT_YEARS
-
-    return REPORT_YEARS
 
 
 def sandbox(preset: str | Scenario = "collaborative", baseline: str | Scenario | None = "siloed",

@@ -395,3 +395,10 @@ def test_presets_match_golden_results(name):
     else:
         return
     pytest.fail(f"{hint}\n{difference}")
+
+
+def test_report_years_are_the_years_in_the_data():
+    """REPORT_YEARS (kept as a constant so importing devsim reads no file) lists exactly the
+    years of devsim/data/dora_clusters.yaml."""
+    from devsim import dora
+    assert tuple(sorted(dora._data())) == dora.REPORT_YEARS
