@@ -17,19 +17,22 @@ import math
 import os
 import statistics
 import sys
-from concurrent.futures import Executor, ProcessPoolExecutor
+import numbers
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 import pandas as pd
 
-from .metrics import LABELS, summarise
+from .log import EventLog
+from .metrics import summarise
 from .model import run
+from .registry import LABELS
 from .scenario import Scenario, ScenarioError, resolve_scenario, scenario_from_dict
 
 __all__ = ["Results", "replicate", "compare", "sweep", "transformation", "combine", "mean_ci",
-           "load_results", "shutdown",
+           "load_results", "shutdown", "MemoExecutor", "LogCache", "run_logs",
            "DEFAULT_SEED"]
 
 DEFAULT_SEED = 2026
@@ -55,6 +58,125 @@ def shutdown() -> None:
     if _POOL is not None:
         _POOL.shutdown(cancel_futures=True)
         _POOL = None
+
+
+class MemoExecutor(Executor):
+    """An executor that remembers each task's result, so a task seen before is not run again.
+
+    Tasks are keyed by function and arguments (a Scenario is hashable: it is frozen), which
+    for devsim's runs means (scenario, seed, replication). ``inner`` does the real work:
+    ``"serial"`` runs in this process, None uses devsim's shared process pool, or any
+    :class:`concurrent.futures.Executor`. Between :meth:`begin` and :meth:`prune` the
+    executor notes which tasks were asked for; :meth:`prune` forgets the others (the team
+    files that changed or went away, say). Pass it as ``executor=`` to :func:`compare`,
+    :func:`replicate` or :func:`sweep`: replication *i* of a scenario is then run once
+    however many comparisons it takes part in.
+
+    Attributes
+    ----------
+    runs : int
+        Tasks actually executed (the rest came from memory).
+    """
+
+    def __init__(self, inner: Executor | str | None = None):
+        if inner is not None and inner != "serial" and not isinstance(inner, Executor):
+            raise ValueError(f"executor: {inner!r} is not allowed; give None, 'serial' or a "
+                             "concurrent.futures.Executor")
+        self._inner = inner
+        self._done: dict[Any, Any] = {}
+        self._pending: dict[Any, Future] = {}
+        self._used: set = set()
+        self.runs = 0
+
+    def _harvest(self) -> None:
+        for key, fut in list(self._pending.items()):
+            if fut.done():
+                del self._pending[key]
+                if not fut.cancelled() and fut.exception() is None:
+                    self._done[key] = fut.result()
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        key = (fn, args, tuple(sorted(kwargs.items())))
+        try:
+            hash(key)
+        except TypeError:  # not memorisable: just run it
+            key = None
+        self._harvest()
+        if key is not None:
+            self._used.add(key)
+            if key in self._done:
+                fut: Future = Future()
+                fut.set_result(self._done[key])
+                return fut
+            if key in self._pending:
+                return self._pending[key]
+        self.runs += 1
+        if self._inner == "serial":
+            fut = Future()
+            try:
+                fut.set_result(fn(*args, **kwargs))
+            except Exception as exc:  # noqa: BLE001 - handed to the caller via the future
+                fut.set_exception(exc)
+        else:
+            fut = (self._inner or _pool()).submit(fn, *args, **kwargs)
+        if key is not None:
+            self._pending[key] = fut
+        return fut
+
+    def begin(self) -> None:
+        """Start noting which tasks are asked for (see :meth:`prune`)."""
+        self._used = set()
+
+    def prune(self) -> None:
+        """Forget every result not asked for since :meth:`begin`."""
+        self._harvest()
+        self._done = {k: v for k, v in self._done.items() if k in self._used}
+        self._pending = {k: v for k, v in self._pending.items() if k in self._used}
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        # The inner executor belongs to its owner (often devsim's shared pool): leave it open.
+        self._done.clear()
+        self._pending.clear()
+
+
+class LogCache:
+    """The event logs of recent runs, kept so that a chart redrawn for the same run does not
+    run the model again (a sandbox slider moved back, a projector refresh).
+
+    ``logs.get(scenario, seed, replication)`` is :func:`devsim.model.run`'s log; the
+    ``size`` most recently added runs are kept.
+    """
+
+    def __init__(self, size: int = 4):
+        if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
+            raise ValueError(f"size: {size!r} is not allowed; give a whole number >= 1")
+        self.size = int(size)
+        self._logs: dict[tuple[Scenario, int, int], EventLog] = {}
+        self.runs = 0
+
+    def get(self, scenario: Scenario, seed: int, replication: int = 0) -> EventLog:
+        key = (scenario, int(seed), int(replication))
+        if key not in self._logs:
+            if len(self._logs) >= self.size:
+                self._logs.pop(next(iter(self._logs)))
+            self._logs[key] = run(scenario, seed=seed, replication=replication)
+            self.runs += 1
+        return self._logs[key]
+
+    def clear(self) -> None:
+        self._logs.clear()
+
+
+def run_logs(scenario: Scenario | str, n: int = 1, seed: int = DEFAULT_SEED) -> list[EventLog]:
+    """The event logs of replications 0 to ``n - 1`` of one scenario (run in this process).
+
+    For analyses that need more than :func:`devsim.metrics.summarise` gives (stage times,
+    a chart of one run); replication *i* is the same run as in :func:`compare`.
+    """
+    _check_n(n)
+    _check_seed(seed)
+    s = resolve_scenario(scenario)
+    return [run(s, seed=seed, replication=r) for r in range(int(n))]
 
 
 def _one(task: tuple[Scenario, int, int]) -> dict[str, float]:
@@ -169,9 +291,15 @@ def load_results(path: str | Path) -> Results:
 
 
 def _check_n(n: int) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 10_000:
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or not 1 <= n <= 10_000:
         raise ValueError(f"n: {n!r} is not allowed; give a whole number of replications from 1 to 10000")
-    return n
+    return int(n)
+
+
+def _check_seed(seed: int) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"seed: {seed!r} is not allowed; give a whole number >= 0")
+    return int(seed)
 
 
 def _execute(tasks: list, executor, progress) -> list[dict[str, float]]:
@@ -237,9 +365,8 @@ def compare(scenarios: Sequence[Scenario | str], n: int = 20, seed: int = DEFAUL
     -------
     Results
     """
-    _check_n(n)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed: {seed!r} is not allowed; give a whole number >= 0")
+    n = _check_n(n)
+    seed = _check_seed(seed)
     resolved = [resolve_scenario(s) for s in scenarios]
     if not resolved:
         raise ValueError("scenarios: give at least one scenario")

@@ -26,6 +26,7 @@ __all__ = [
     "presets",
     "field_info",
     "FIELD_GROUPS",
+    "GROUP_TITLES",
     "load_scenario",
     "save_scenario",
     "scenario_from_dict",
@@ -33,7 +34,19 @@ __all__ = [
     "with_change_size",
 ]
 
-#: Display order of the field groups (widgets and docs).
+#: Title of each field group, in the order the sandbox shows them (widgets and docs).
+GROUP_TITLES = {
+    "team": "Team set-up",
+    "handoffs": "Handoffs and approval",
+    "automation": "Automation",
+    "release": "Release",
+    "quality": "Quality and work content",
+    "incidents": "Incidents",
+    "demand": "Demand",
+    "run": "Run settings (advanced)",
+}
+
+#: Declaration order of the field groups.
 FIELD_GROUPS = ("demand", "team", "handoffs", "automation", "release", "quality", "incidents", "run")
 
 
