@@ -25,11 +25,14 @@ from functools import lru_cache
 from importlib import resources
 from typing import Mapping
 
+from .registry import CLUSTERED_KEYS
+
 __all__ = ["KEYS", "REPORT_YEARS", "RULE", "Classification", "bands", "classify",
            "classify_all", "overall_cluster", "source"]
 
-#: The four keys that have published clusters (the fifth, rework rate, has none yet).
-KEYS = ("deploy_frequency_per_day", "lead_time_hours", "time_to_restore_hours", "change_failure_rate")
+#: The four keys that have published clusters (the fifth, rework rate, has none yet), in
+#: DORA's order; which keys these are is stated once, in :mod:`devsim.registry`.
+KEYS = CLUSTERED_KEYS
 
 RULE = ("Each value gets the best cluster whose bar (the worse edge of its published band) it "
         "meets; where a year gives one typical value, the nearest one. Overall = the weakest key.")

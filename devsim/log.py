@@ -27,19 +27,80 @@ Because metrics only read these tables, they can read a real team's records too:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
-__all__ = ["EventLog", "ITEM_COLUMNS", "STAGE_COLUMNS", "DEPLOY_COLUMNS", "INCIDENT_COLUMNS"]
+from .valuestream import VALUE_STREAM, ValueStream
 
-ITEM_COLUMNS = ("item_id", "kind", "team", "size_person_hours", "arrival", "committed",
-                "deployed", "defective", "security_flaw", "escaped")
-STAGE_COLUMNS = ("item_id", "stage", "team", "queued", "started", "finished",
-                 "effort_person_hours", "work_hours", "work_type")
-DEPLOY_COLUMNS = ("deploy_id", "kind", "started", "time", "n_items", "failed", "rework")
-INCIDENT_COLUMNS = ("incident_id", "item_id", "deploy_id", "cause", "start", "detected",
-                    "restored", "responder", "action")
+__all__ = ["EventLog", "ItemRow", "StageRow", "DeployRow", "IncidentRow", "ITEM_COLUMNS",
+           "STAGE_COLUMNS", "DEPLOY_COLUMNS", "INCIDENT_COLUMNS"]
+
+
+class ItemRow(NamedTuple):
+    """One change (a row of ``items``)."""
+
+    item_id: int
+    kind: str
+    team: str
+    size_person_hours: float
+    arrival: float
+    committed: float
+    deployed: float
+    defective: bool
+    security_flaw: bool
+    escaped: bool
+
+
+class StageRow(NamedTuple):
+    """One stage visit of one change (a row of ``stages``)."""
+
+    item_id: int
+    stage: str
+    team: str
+    queued: float
+    started: float
+    finished: float
+    effort_person_hours: float
+    work_hours: float
+    work_type: str
+
+
+class DeployRow(NamedTuple):
+    """One deployment attempt (a row of ``deploys``)."""
+
+    deploy_id: int
+    kind: str
+    started: float
+    time: float
+    n_items: int
+    failed: bool
+    rework: bool
+
+
+class IncidentRow(NamedTuple):
+    """One production failure and its restoration (a row of ``incidents``)."""
+
+    incident_id: int
+    item_id: int
+    deploy_id: int
+    cause: str
+    start: float
+    detected: float
+    restored: float
+    responder: str
+    action: str
+
+
+# The column names are the rows' field names: one definition, so a renamed field renames
+# the column everywhere (and a row built with a wrong keyword fails at once).
+ITEM_COLUMNS = ItemRow._fields
+STAGE_COLUMNS = StageRow._fields
+DEPLOY_COLUMNS = DeployRow._fields
+INCIDENT_COLUMNS = IncidentRow._fields
+
+_TABLE_OF = {ItemRow: "item_rows", StageRow: "stage_rows", DeployRow: "deploy_rows",
+             IncidentRow: "incident_rows"}
 
 
 def _frame(rows, columns) -> pd.DataFrame:
@@ -60,6 +121,8 @@ class EventLog:
         People in the organisation, for cost.
     meta
         Scenario (as a dict), seed and replication: enough to reproduce the run.
+    stream
+        The value stream the run walked (stage order and names for tables and charts).
     """
 
     start_hours: float
@@ -69,11 +132,22 @@ class EventLog:
     work_hours_per_week: float = 40.0
     cost_per_person_hour: float = 0.0
     meta: dict[str, Any] = field(default_factory=dict)
+    stream: ValueStream = field(default=VALUE_STREAM, repr=False)
     item_rows: list = field(default_factory=list, repr=False)
     stage_rows: list = field(default_factory=list, repr=False)
     deploy_rows: list = field(default_factory=list, repr=False)
     incident_rows: list = field(default_factory=list, repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
+
+    def record(self, row: ItemRow | StageRow | DeployRow | IncidentRow) -> None:
+        """Append one row to its table (the only way the model writes the log)."""
+        getattr(self, _TABLE_OF[type(row)]).append(row)
+
+    def derived(self, key: str, make):
+        """A table derived from this log, computed once (the log never changes after a run)."""
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
 
     def _table(self, key, rows, columns) -> pd.DataFrame:
         if key not in self._cache:
@@ -99,14 +173,15 @@ class EventLog:
     @classmethod
     def from_frames(cls, *, items=None, stages=None, deploys=None, incidents=None,
                     start_hours: float, end_hours: float, capacity=None, headcount: int = 0,
-                    work_hours_per_week: float = 40.0, cost_per_person_hour: float = 0.0):
+                    work_hours_per_week: float = 40.0, cost_per_person_hour: float = 0.0,
+                    stream: ValueStream = VALUE_STREAM):
         """Wrap tables from elsewhere (a real team's deploy log) so metrics can read them.
 
         Missing tables are empty; missing columns are an error naming them.
         """
         log = cls(start_hours=start_hours, end_hours=end_hours, capacity=dict(capacity or {}),
                   headcount=headcount, work_hours_per_week=work_hours_per_week,
-                  cost_per_person_hour=cost_per_person_hour)
+                  cost_per_person_hour=cost_per_person_hour, stream=stream)
         for key, frame, columns in (("items", items, ITEM_COLUMNS), ("stages", stages, STAGE_COLUMNS),
                                     ("deploys", deploys, DEPLOY_COLUMNS),
                                     ("incidents", incidents, INCIDENT_COLUMNS)):

@@ -17,46 +17,36 @@ Definitions (DORA's, as in dora.dev's "DORA metrics" guide):
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 from .log import EventLog
+from .registry import DORA_KEYS, LABELS, metric
+from .valuestream import STAGE_ORDER
 
-__all__ = ["dora_metrics", "flow_metrics", "summarise", "stage_times", "utilisation",
-           "wip_series", "security_incidents_per_week", "LABELS", "DORA_KEYS", "STAGE_ORDER"]
+__all__ = ["dora_metrics", "flow_metrics", "summarise", "summarised", "stage_times",
+           "utilisation", "wip_series", "security_incidents_per_week", "LABELS", "DORA_KEYS",
+           "STAGE_ORDER"]
 
-DORA_KEYS = ("deploy_frequency_per_day", "lead_time_hours", "change_failure_rate",
-             "time_to_restore_hours", "rework_rate")
+# One-number metrics added with @summarised (beyond the DORA and flow families below).
+_SUMMARISED: dict[str, Callable[[EventLog], float]] = {}
 
-#: Display name and unit of every metric in :func:`summarise`.
-LABELS: dict[str, tuple[str, str]] = {
-    "deploy_frequency_per_day": ("Deployment frequency", "deploys/day"),
-    "lead_time_hours": ("Lead time for changes (median)", "hours"),
-    "lead_time_p90_hours": ("Lead time for changes (90th pct)", "hours"),
-    "flow_lead_time_hours": ("Flow lead time from backlog (median)", "hours"),
-    "flow_lead_time_p90_hours": ("Flow lead time from backlog (90th pct)", "hours"),
-    "change_failure_rate": ("Change failure rate", "share of deploys"),
-    "time_to_restore_hours": ("Time to restore (median)", "hours"),
-    "rework_rate": ("Deployment rework rate", "share of deploys"),
-    "throughput_per_day": ("Throughput", "changes/day"),
-    "mean_wip": ("Work in progress (mean)", "changes"),
-    "mean_flow_time_hours": ("Flow time (mean)", "hours"),
-    "flow_efficiency": ("Flow efficiency", "share of lead time worked"),
-    "unplanned_work_share": ("Unplanned work", "share of effort"),
-    "rework_work_share": ("Rework (defects found before release)", "share of effort"),
-    "escaped_defect_rate": ("Changes with escaped defects", "share of changes"),
-    "incidents_per_week": ("Incidents", "per week"),
-    "security_incidents_per_week": ("Security incidents", "per week"),
-    "effort_person_hours_per_change": ("Hands-on effort per change", "person-hours"),
-    "people_hours_per_change": ("Paid people-hours per change", "person-hours"),
-    "cost_per_change": ("Cost per change", "currency"),
-    "deploys_per_week": ("Deployments", "per week"),
-}
 
-#: Stages in the order a change meets them.
-STAGE_ORDER = ("backlog", "develop", "review", "fix", "environment", "pipeline", "test",
-                "security", "cab_prep", "cab", "release", "deploy")
+def summarised(key: str):
+    """Decorator: make a function ``f(log) -> float`` a column of :func:`summarise`.
+
+    ``key`` must have an entry in :mod:`devsim.registry` (its name, unit and which direction
+    is better), so that every table, tile and check can show it. Adding a metric is that
+    entry plus a function here.
+    """
+    metric(key)  # a key without a registry entry fails here, naming the metrics
+
+    def decorate(function: Callable[[EventLog], float]) -> Callable[[EventLog], float]:
+        _SUMMARISED[key] = function
+        return function
+    return decorate
 
 
 def _window_days(log: EventLog) -> float:
@@ -67,17 +57,9 @@ def _in_window(times: pd.Series, log: EventLog) -> pd.Series:
     return (times >= log.start_hours) & (times < log.end_hours)
 
 
-def _derived(log: EventLog, key: str, make):
-    """Derived tables computed once per log (the log's tables never change after a run)."""
-    cache = log._cache
-    if key not in cache:
-        cache[key] = make()
-    return cache[key]
-
-
 def _deployed_items(log: EventLog) -> pd.DataFrame:
     items = log.items
-    return _derived(log, "done", lambda: items[_in_window(items["deployed"], log)])
+    return log.derived("done", lambda: items[_in_window(items["deployed"], log)])
 
 
 def dora_metrics(log: EventLog) -> dict[str, float]:
@@ -138,7 +120,7 @@ def _mean_wip(log: EventLog) -> float:
 
 def _effort_in_window(log: EventLog) -> pd.DataFrame:
     st = log.stages
-    return _derived(log, "effort", lambda: st[_in_window(st["finished"], log)])
+    return log.derived("effort", lambda: st[_in_window(st["finished"], log)])
 
 
 def utilisation(log: EventLog) -> dict[str, float]:
@@ -175,7 +157,8 @@ def stage_times(log: EventLog) -> pd.DataFrame:
                                 people=("person", "sum"), rows=("item_id", "size"))
     g["visits"] = g["people"].where(g["people"] > 0, g["rows"])
     g = g[["wait_hours", "work_hours", "visits"]] / n
-    order = [s for s in STAGE_ORDER if s in g.index] + [s for s in g.index if s not in STAGE_ORDER]
+    flow_order = log.stream.order
+    order = [s for s in flow_order if s in g.index] + [s for s in g.index if s not in flow_order]
     return g.loc[order]
 
 
@@ -226,5 +209,6 @@ def summarise(log: EventLog) -> dict[str, float]:
     """Every scalar metric of one run (DORA keys, flow metrics, utilisation per team)."""
     out = dora_metrics(log)
     out.update(flow_metrics(log))
+    out.update({key: function(log) for key, function in _SUMMARISED.items() if key not in out})
     out.update({f"utilisation_{team}": u for team, u in utilisation(log).items()})
     return out

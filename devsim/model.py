@@ -31,9 +31,10 @@ from dataclasses import dataclass
 
 import simpy
 
-from .log import EventLog
+from .log import DeployRow, EventLog, IncidentRow, ItemRow, StageRow
 from .scenario import Scenario
 from .streams import make_stream
+from .valuestream import VALUE_STREAM, ValueStream
 
 __all__ = ["run"]
 
@@ -41,7 +42,8 @@ URGENT, PLANNED = 0, 1
 PIPELINE = "pipeline"
 
 
-def run(scenario: Scenario, seed: int, replication: int = 0) -> EventLog:
+def run(scenario: Scenario, seed: int, replication: int = 0, *,
+        stream: ValueStream = VALUE_STREAM) -> EventLog:
     """Simulate one organisation for ``scenario.horizon_days``.
 
     Parameters
@@ -52,6 +54,9 @@ def run(scenario: Scenario, seed: int, replication: int = 0) -> EventLog:
         Seed of every random stream. The same (scenario, seed, replication) gives the same log.
     replication : int
         Replication number; replication *i* of two scenarios shares random numbers (CRN).
+    stream : ValueStream
+        The stages a change walks (:data:`devsim.valuestream.VALUE_STREAM`); a copy with a
+        stage added runs that stage too (a ``"work"`` stage needs no model code).
 
     Returns
     -------
@@ -62,7 +67,9 @@ def run(scenario: Scenario, seed: int, replication: int = 0) -> EventLog:
         raise TypeError(f"scenario: expected a devsim Scenario, got {type(scenario).__name__}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed: {seed!r} is not allowed; give a whole number >= 0")
-    model = _Model(scenario, seed, replication)
+    if not isinstance(stream, ValueStream):
+        raise TypeError(f"stream: expected a devsim ValueStream, got {type(stream).__name__}")
+    model = _Model(scenario, seed, replication, stream)
     model.env.run(until=scenario.horizon_days * 24.0)
     model.finish()
     return model.log
@@ -136,16 +143,15 @@ class _Team:
             granted.succeed()
 
 
-def _routing(s: Scenario) -> dict[str, str]:
-    """Which team does each stage ('own' = the change's product team)."""
-    if s.organisation == "siloed":
-        return dict(develop="dev", review="dev", fix="dev", environment="ops", test="qa",
-                    security="security", cab_prep="dev", deploy="ops",
-                    first_responder="ops" if s.on_call == "ops_escalation" else "dev",
-                    ops_fix="ops", diagnose="dev")
-    return dict(develop="own", review="own", fix="own", environment="own", test="own",
-                security="security", cab_prep="own", deploy="own", first_responder="own",
-                ops_fix="own", diagnose="own")
+def _routing(s: Scenario, stream: ValueStream) -> dict[str, str]:
+    """Which team does each stage ('own' = the change's product team), from the value stream.
+
+    ``first_responder`` is the team paged for an incident: the triage team, or with
+    ``on_call='you_build_it'`` the team that developed the change.
+    """
+    route = stream.routing(s.organisation)
+    route["first_responder"] = route["develop"] if s.on_call == "you_build_it" else route["triage"]
+    return route
 
 
 def _teams(s: Scenario) -> dict[str, int]:
@@ -161,8 +167,19 @@ def _teams(s: Scenario) -> dict[str, int]:
 
 
 class _Model:
-    def __init__(self, s: Scenario, seed: int, replication: int):
+    """One run: the SimPy environment, the teams, the random streams and the processes.
+
+    A change is a process (:meth:`_change`) that walks the value stream's path: for each
+    stage with a ``step``, the method ``_step_<step>`` runs (``_step_work`` for a plain work
+    stage that states its effort). Checks that find a defect send the change to a fix and
+    then through the check again; incidents are processes of their own (:meth:`_incident`)
+    whose work pre-empts planned work. Every record goes to :attr:`log` through
+    :meth:`EventLog.record`.
+    """
+
+    def __init__(self, s: Scenario, seed: int, replication: int, stream: ValueStream):
         self.s = s
+        self.stream = stream
         self.env = simpy.Environment()
         self.planned_factor = 168.0 / s.work_hours_per_week
         names = ("arrivals", "sizes", "items", "handoffs", "deploys", "incidents", "cab")
@@ -170,12 +187,13 @@ class _Model:
         capacity = _teams(s)
         self.resources = {n: _Team(self.env, c) for n, c in capacity.items()}
         self.product_teams = [n for n in capacity if n.startswith("team-")] or ["dev"]
-        self.route = _routing(s)
+        self.route = _routing(s, stream)
+        self.path = [(stage, getattr(self, f"_step_{stage.step}")) for stage in stream.path]
         self.wip = simpy.Resource(self.env, capacity=s.wip_limit) if s.wip_limit > 0 else None
         self.log = EventLog(
             start_hours=s.warmup_days * 24.0, end_hours=s.horizon_days * 24.0, capacity=capacity,
             headcount=s.headcount, work_hours_per_week=s.work_hours_per_week,
-            cost_per_person_hour=s.cost_per_person_hour,
+            cost_per_person_hour=s.cost_per_person_hour, stream=stream,
             meta=dict(scenario=s.to_dict(), seed=seed, replication=replication))
         self.items: list[_Item] = []
         self.ready_for_release: list[tuple[_Item, simpy.Event, float]] = []
@@ -265,19 +283,24 @@ class _Model:
             yield self.env.timeout(self.rng["handoffs"].exponential(self.s.handoff_delay_hours))
         item.holder = team
         started, worked = yield from self._work(team, effort, urgent)
-        self.log.stage_rows.append((item.item_id, stage, team, queued, started, self.env.now,
-                                    effort, worked, work_type))
+        self.log.record(StageRow(item_id=item.item_id, stage=stage, team=team, queued=queued,
+                                 started=started, finished=self.env.now,
+                                 effort_person_hours=effort, work_hours=worked,
+                                 work_type=work_type))
 
     def _machine(self, item: _Item, stage: str, hours: float):
         """An automated step: runs on the clock with no queue (pipelines scale out)."""
         t0 = self.env.now
         yield self.env.timeout(hours)
-        self.log.stage_rows.append((item.item_id, stage, PIPELINE, t0, t0, self.env.now, 0.0, hours,
-                                    "planned"))
+        self.log.record(StageRow(item_id=item.item_id, stage=stage, team=PIPELINE, queued=t0,
+                                 started=t0, finished=self.env.now, effort_person_hours=0.0,
+                                 work_hours=hours, work_type="planned"))
 
     def _wait(self, item: _Item, stage: str, team: str, queued: float):
-        self.log.stage_rows.append((item.item_id, stage, team, queued, self.env.now, self.env.now,
-                                    0.0, 0.0, "planned"))
+        """A wait with no work (WIP slot, CAB meeting, release train), ending now."""
+        self.log.record(StageRow(item_id=item.item_id, stage=stage, team=team, queued=queued,
+                                 started=self.env.now, finished=self.env.now,
+                                 effort_person_hours=0.0, work_hours=0.0, work_type="planned"))
 
     def _fix(self, item: _Item, work_type: str = "rework"):
         """A defect was found: back to the change's developers for a fix."""
@@ -293,43 +316,61 @@ class _Model:
             self.env.process(self._change(item))
 
     def _change(self, item: _Item):
-        s = self.s
+        """A change's life: each stage of the value stream's path in order, then production."""
+        for stage, step in self.path:
+            yield from step(item, stage)
+
+    # --- the steps of the path (one per distinct Stage.step) ----------------------------
+    def _step_wip(self, item: _Item, stage):
         if self.wip is not None and item.kind == "feature":
             item.wip_request = self.wip.request()
             queued = self.env.now
             yield item.wip_request
             if self.env.now > queued:
-                self._wait(item, "backlog", "backlog", queued)
+                self._wait(item, stage.key, stage.key, queued)
 
-        yield from self._step(item, "develop", item.size,
+    def _step_develop(self, item: _Item, stage):
+        yield from self._step(item, stage.key, item.size,
                               work_type="rework" if item.kind == "fix" else "planned")
         item.committed = self.env.now
 
+    def _step_review(self, item: _Item, stage):
+        s = self.s
         if s.approval != "none" and s.review_person_hours > 0:
-            yield from self._inspect(item, "review", s.review_person_hours, "defective",
+            yield from self._inspect(item, stage.key, s.review_person_hours, "defective",
                                      item.u[_U_REVIEW] < s.review_detection)
 
+    def _step_environment(self, item: _Item, stage):
+        s = self.s
         env_effort = s.environment_person_hours * (1 - s.environment_automation)
         if env_effort > 0:
-            yield from self._step(item, "environment", env_effort)
+            yield from self._step(item, stage.key, env_effort)
 
-        yield from self._build_and_test(item)
-
+    def _step_security(self, item: _Item, stage):
+        s = self.s
         if s.n_security > 0 and s.security_review_person_hours > 0 and \
                 item.u[_U_SECSHARE] < s.security_review_share:
-            yield from self._inspect(item, "security", s.security_review_person_hours,
+            yield from self._inspect(item, stage.key, s.security_review_person_hours,
                                      "security_flaw",
                                      item.u[_U_SECREVIEW] < s.security_review_detection)
 
-        if s.approval == "cab":
+    def _step_cab(self, item: _Item, stage):
+        if self.s.approval == "cab":
             yield from self._cab(item)
 
-        if s.release_interval_days > 0:
+    def _step_release(self, item: _Item, stage):
+        if self.s.release_interval_days > 0:
             done = self.env.event()
             self.ready_for_release.append((item, done, self.env.now))
             yield done
         else:
             yield from self._deploy([item], kind="change")
+
+    def _step_work(self, item: _Item, stage):
+        """A plain work stage added to the value stream: its team works its effort once."""
+        effort = float(stage.effort(self.s, item.size))
+        if effort > 0:
+            yield from self._step(item, stage.key, effort)
 
     def _inspect(self, item: _Item, stage: str, effort: float, flaw: str, spots: bool):
         """A human check: if it spots the change's flaw, a fix, then the check again."""
@@ -341,7 +382,8 @@ class _Model:
                 continue
             return
 
-    def _build_and_test(self, item: _Item):
+    def _step_build_and_test(self, item: _Item, stage):
+        """The pipeline, then manual tests; a defect found sends the change to a fix and back."""
         s = self.s
         a = s.test_automation
         manual_effort = s.manual_test_ratio * item.size * (1 - a)
@@ -434,21 +476,26 @@ class _Model:
                 t_start, worked = yield from self._work(team, effort, urgent)
                 started = t_start if t_start is not None else started
                 for item in items:
-                    self.log.stage_rows.append((item.item_id, "deploy", team, queued_step, t_start,
-                                                self.env.now, effort / len(items), worked / len(items),
-                                                "unplanned" if urgent else "planned"))
+                    self.log.record(StageRow(
+                        item_id=item.item_id, stage="deploy", team=team, queued=queued_step,
+                        started=t_start, finished=self.env.now,
+                        effort_person_hours=effort / len(items), work_hours=worked / len(items),
+                        work_type="unplanned" if urgent else "planned"))
             if s.deployment_automation > 0 and s.deploy_pipeline_hours > 0:
                 t0 = self.env.now
                 yield self.env.timeout(s.deploy_pipeline_hours)
                 for item in items:
-                    self.log.stage_rows.append((item.item_id, "deploy", PIPELINE, t0, t0, self.env.now,
-                                                0.0, s.deploy_pipeline_hours,
-                                                "unplanned" if urgent else "planned"))
+                    self.log.record(StageRow(
+                        item_id=item.item_id, stage="deploy", team=PIPELINE, queued=t0, started=t0,
+                        finished=self.env.now, effort_person_hours=0.0,
+                        work_hours=s.deploy_pipeline_hours,
+                        work_type="unplanned" if urgent else "planned"))
             deploy_id = self.n_deploys
             self.n_deploys += 1
             failed = self.rng["deploys"].uniform() < p_fail
-            self.log.deploy_rows.append((deploy_id, kind, started, self.env.now, len(items), failed,
-                                         rework))
+            self.log.record(DeployRow(deploy_id=deploy_id, kind=kind, started=started,
+                                      time=self.env.now, n_items=len(items), failed=failed,
+                                      rework=rework))
             if not failed:
                 break
             yield from self._rollback_failed_deploy(deploy_id, lead, team, effort)
@@ -473,15 +520,19 @@ class _Model:
         start = self.env.now
         if effort > 0:
             _, worked = yield from self._work(team, effort, urgent=True)
-            self.log.stage_rows.append((lead.item_id, "rollback", team, start, start, self.env.now,
-                                        effort, worked, "unplanned"))
+            self.log.record(StageRow(item_id=lead.item_id, stage="rollback", team=team,
+                                     queued=start, started=start, finished=self.env.now,
+                                     effort_person_hours=effort, work_hours=worked,
+                                     work_type="unplanned"))
         if self.s.deployment_automation > 0:
             yield self.env.timeout(self.s.deploy_pipeline_hours)
         self._incident_row(lead.item_id, deploy_id, "failed_deploy", start, start, team, "rollback")
 
     def _incident_row(self, item_id, deploy_id, cause, start, detected, responder, action):
-        self.log.incident_rows.append((self.n_incidents, item_id, deploy_id, cause, start, detected,
-                                       self.env.now, responder, action))
+        self.log.record(IncidentRow(incident_id=self.n_incidents, item_id=item_id,
+                                    deploy_id=deploy_id, cause=cause, start=start,
+                                    detected=detected, restored=self.env.now,
+                                    responder=responder, action=action))
         self.n_incidents += 1
 
     def _incident(self, item: _Item, deploy_id: int, cause: str):
@@ -515,7 +566,7 @@ class _Model:
             self.env.process(self._change(fix))
             return
         yield from self._step(item, "hotfix", s.rework_fraction * item.size, work_type="unplanned",
-                              urgent=True, team=self._team("fix", item))
+                              urgent=True, team=self._team("hotfix", item))
         if cause == "security":
             item.security_flaw = False
         else:
@@ -525,7 +576,9 @@ class _Model:
 
     def finish(self) -> None:
         """Write the item table (called once the clock has stopped)."""
-        self.log.item_rows = [
-            (i.item_id, i.kind, i.team, i.size, i.arrival, i.committed, i.deployed,
-             i.born_defective, i.born_flawed, i.escaped)
-            for i in self.items]
+        for i in self.items:
+            self.log.record(ItemRow(item_id=i.item_id, kind=i.kind, team=i.team,
+                                    size_person_hours=i.size, arrival=i.arrival,
+                                    committed=i.committed, deployed=i.deployed,
+                                    defective=i.born_defective, security_flaw=i.born_flawed,
+                                    escaped=i.escaped))

@@ -23,6 +23,7 @@ from typing import Any, Iterable
 import pandas as pd
 
 __all__ = ["Metric", "METRICS", "DORA_KEYS", "CLUSTERED_KEYS", "LABELS", "metric", "label",
+           "register", "is_metric",
            "scale_for", "format_value", "format_cell", "value_parts", "unit_words",
            "column_title", "display_table", "summary_table"]
 
@@ -57,6 +58,9 @@ class Metric:
         What a rate counts ("deploys"), or what a share is of ("deploys").
     suffix : str
         For a count: the unit text appended to a number (" changes", "/week").
+    axis : str
+        What an axis of the value in its stored unit says ("hours from commit to
+        production, median"); empty: the unit. Shares are drawn in %.
     """
 
     key: str
@@ -69,6 +73,7 @@ class Metric:
     clustered: bool = False
     noun: str = ""
     suffix: str = ""
+    axis: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -85,15 +90,15 @@ def _m(key, name, short, unit, better, kind, group, **kw) -> Metric:
 #: order tables show them: DORA's five keys in DORA's order first.
 METRICS: dict[str, Metric] = {m.key: m for m in (
     _m("deploy_frequency_per_day", "Deployment frequency", "Deploy frequency", "deploys/day",
-       "higher", "rate", "dora", clustered=True, noun="deploys"),
+       "higher", "rate", "dora", clustered=True, noun="deploys", axis="deploys per day"),
     _m("lead_time_hours", "Lead time for changes (median)", "Lead time", "hours", "lower",
-       "hours", "dora", clustered=True),
+       "hours", "dora", clustered=True, axis="hours from commit to production, median"),
     _m("change_failure_rate", "Change failure rate", "Change failure", "share of deploys",
-       "lower", "share", "dora", clustered=True, noun="deploys"),
+       "lower", "share", "dora", clustered=True, noun="deploys", axis="% of deploys that failed"),
     _m("time_to_restore_hours", "Time to restore (median)", "Time to restore", "hours", "lower",
-       "hours", "dora", clustered=True),
+       "hours", "dora", clustered=True, axis="hours to restore service, median"),
     _m("rework_rate", "Deployment rework rate", "Rework rate", "share of deploys", "lower",
-       "share", "dora", noun="deploys"),
+       "share", "dora", noun="deploys", axis="% of deploys that were unplanned fixes"),
     _m("lead_time_p90_hours", "Lead time for changes (90th pct)", "Lead time p90", "hours",
        "lower", "hours", "dora"),
     _m("flow_lead_time_hours", "Flow lead time from backlog (median)", "Flow time", "hours",
@@ -139,6 +144,18 @@ CLUSTERED_KEYS: tuple[str, ...] = tuple(k for k, m in METRICS.items() if m.clust
 LABELS: dict[str, tuple[str, str]] = {k: (m.name, m.unit) for k, m in METRICS.items()}
 
 _UTILISATION = "utilisation_"
+
+
+def register(entry: Metric) -> None:
+    """Add a metric to the registry (and to :data:`LABELS`), e.g. a team's own measure.
+
+    Its value comes from a function in :mod:`devsim.metrics` decorated with
+    :func:`devsim.metrics.summarised` under the same key.
+    """
+    if not isinstance(entry, Metric):
+        raise TypeError(f"entry: expected a devsim.registry.Metric, got {type(entry).__name__}")
+    METRICS[entry.key] = entry
+    LABELS[entry.key] = (entry.name, entry.unit)
 
 
 def metric(key: str) -> Metric:

@@ -17,7 +17,7 @@ from dataclasses import fields
 from typing import Any, Sequence
 
 from . import dora
-from .metrics import LABELS
+from .registry import format_cell, metric, scale_for, unit_words
 from .scenario import Scenario
 
 __all__ = ["dora_table", "sweep_table", "describe_changes", "format_cell", "scale_for",
@@ -25,126 +25,18 @@ __all__ = ["dora_table", "sweep_table", "describe_changes", "format_cell", "scal
 
 #: Rows of the DORA section: (metric, row label). Lead time for changes has its median and
 #: its 90th percentile; only the median is classified (it is what DORA's bands describe).
-DORA_ROWS = (
-    ("deploy_frequency_per_day", "Deployment frequency"),
-    ("lead_time_hours", "Lead time for changes, median"),
-    ("lead_time_p90_hours", "Lead time for changes, p90"),
-    ("change_failure_rate", "Change failure rate"),
-    ("time_to_restore_hours", "Time to restore, median"),
-    ("rework_rate", "Deployment rework rate"),
-)
+DORA_ROWS = tuple((k, metric(k).name) for k in (
+    "deploy_frequency_per_day", "lead_time_hours", "lead_time_p90_hours", "change_failure_rate",
+    "time_to_restore_hours", "rework_rate"))
 
 #: Rows of the flow section (no published clusters).
-FLOW_ROWS = (
-    ("flow_lead_time_hours", "Flow time from backlog, median"),
-    ("throughput_per_day", "Throughput (changes)"),
-    ("mean_wip", "Work in progress (changes)"),
-    ("flow_efficiency", "Flow efficiency"),
-    ("unplanned_work_share", "Unplanned work share"),
-    ("cost_per_change", "Cost per change (currency)"),
-)
-
-_RATE = {"deploy_frequency_per_day", "throughput_per_day"}
-_HOURS = {m for m in LABELS if m.endswith("_hours")}
-_SHARE = {m for m, (_, unit) in LABELS.items() if unit.startswith("share")}
-
-# Calendar conversions for display only (the model's clock is hours).
-_DAYS_PER_MONTH = 365.25 / 12
-_UNIT_WORDS = {"/day": "per day", "/week": "per week", "/month": "per month", "/year": "per year",
-               "h": "hours", "min": "minutes"}
-
-#: Short column names for sweep tables.
-SHORT_LABELS = {
-    "deploy_frequency_per_day": "Deploy frequency",
-    "lead_time_hours": "Lead time",
-    "lead_time_p90_hours": "Lead time p90",
-    "flow_lead_time_hours": "Flow time",
-    "flow_lead_time_p90_hours": "Flow time p90",
-    "change_failure_rate": "Change failure",
-    "time_to_restore_hours": "Time to restore",
-    "rework_rate": "Rework rate",
-    "mean_wip": "WIP",
-    "cost_per_change": "Cost per change",
-}
-_DAYS_PER_YEAR = 365.25
+FLOW_ROWS = tuple((k, metric(k).name) for k in (
+    "flow_lead_time_hours", "throughput_per_day", "mean_wip", "flow_efficiency",
+    "unplanned_work_share", "cost_per_change"))
 
 
 def _finite(x: Any) -> bool:
     return x is not None and isinstance(x, (int, float)) and math.isfinite(x)
-
-
-def scale_for(metric: str, value: float) -> tuple[float, str]:
-    """The display factor and unit suffix for ``value`` of ``metric``.
-
-    Parameters
-    ----------
-    metric : str
-        A metric name from :data:`devsim.metrics.LABELS`.
-    value : float
-        The value (in the metric's own unit) that decides the unit; NaN gives the base unit.
-
-    Returns
-    -------
-    (factor, suffix) : tuple of float and str
-        Multiply a value by ``factor`` and append ``suffix`` (which carries its own leading
-        space where one is needed), e.g. ``(7.0, "/week")`` or ``(1/24, " days")``.
-    """
-    v = abs(value) if _finite(value) else math.nan
-    if metric in _RATE:
-        if not v < 1.0:          # NaN, zero-free daily or more
-            return 1.0, "/day"
-        if v >= 1 / 7:
-            return 7.0, "/week"
-        if v >= 1 / _DAYS_PER_MONTH:
-            return _DAYS_PER_MONTH, "/month"
-        return _DAYS_PER_YEAR, "/year"
-    if metric in _HOURS:
-        if v < 1.0:
-            return 60.0, " min"
-        if not v >= 48.0:        # NaN falls here: hours is the model's unit
-            return 1.0, " h"
-        if v < 24 * 70:
-            return 1 / 24, " days"
-        return 1 / (24 * 7), " weeks"
-    if metric in _SHARE:
-        return 100.0, "%"
-    return 1.0, ""
-
-
-def _decimals(x: float) -> int:
-    a = abs(x)
-    if a >= 100 or a == 0:
-        return 0
-    if a >= 10:
-        return 1
-    return 2
-
-
-def format_cell(metric: str, mean: float, low: float = math.nan, high: float = math.nan,
-                *, scale: tuple[float, str] | None = None, unit: bool = True) -> str:
-    """One mean and its 95% CI as text, e.g. ``"2.21/day [2.10, 2.31]"``.
-
-    Parameters
-    ----------
-    metric : str
-        Metric name (decides the unit, see :func:`scale_for`).
-    mean, low, high : float
-        The mean and the bounds of its confidence interval, in the metric's own unit. A NaN
-        mean gives ``"n/a"``; NaN bounds (one replication) leave the interval out.
-    scale : (factor, suffix), optional
-        Force a unit (a table column shares one); default chosen from ``mean``.
-    unit : bool
-        Append the unit suffix after the mean.
-    """
-    if not _finite(mean):
-        return "n/a"
-    factor, suffix = scale if scale is not None else scale_for(metric, mean)
-    m = mean * factor
-    d = 1 if suffix == "%" else _decimals(m)
-    text = f"{m:.{d}f}" + (suffix if unit else "")
-    if _finite(low) and _finite(high):
-        text += f" [{low * factor:.{d}f}, {high * factor:.{d}f}]"
-    return text
 
 
 def _means(results) -> tuple[list[str], dict[tuple[str, str], tuple[float, float, float, int]]]:
@@ -246,7 +138,7 @@ def dora_table(results, year: int = 2019, *, width: int = 100) -> str:
         ("", [["mean [95% CI]", "cluster"] for _ in names]), ("-", None), ("DORA keys", None)]
     for metric, label in DORA_ROWS:
         if metric == "time_to_restore_hours" and year >= 2023:
-            label = "Recovery time, median"   # DORA's name for it from 2023
+            label = "Recovery time (median)"   # DORA's name for it from 2023
         groups = []
         for n in names:
             tag = "-"
@@ -321,11 +213,10 @@ def sweep_table(results, field_name: str, metrics: Sequence[str], year: int = 20
     for m in metrics:
         means = sorted(stats[(n, m)][0] for n in names if _finite(stats[(n, m)][0]))
         scale = scale_for(m, means[len(means) // 2] if means else math.nan)
-        suffix = scale[1].strip()
-        unit = _UNIT_WORDS.get(suffix, suffix) or LABELS.get(m, ("", ""))[1]
+        unit = "%" if scale[1] == "%" else unit_words(m, scale=scale)
         col = [format_cell(m, *stats[(n, m)], scale=scale, unit=False) for n in names]
         columns.append(col)
-        heads.append(SHORT_LABELS.get(m, LABELS.get(m, (m, ""))[0]))
+        heads.append(metric(m).short)
         units.append(f"({unit})" if unit else "")
     overall = []
     for n in names:
