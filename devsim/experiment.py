@@ -28,7 +28,7 @@ import pandas as pd
 from .log import EventLog
 from .metrics import summarise
 from .model import run
-from .registry import LABELS
+from .registry import DORA_KEYS, LABELS, summary_table
 from .scenario import Scenario, ScenarioError, resolve_scenario, scenario_from_dict
 
 __all__ = ["Results", "replicate", "compare", "sweep", "transformation", "combine", "mean_ci",
@@ -241,6 +241,15 @@ class Results:
                 rows.append({by: key, "metric": m, "mean": mean, "ci_low": lo, "ci_high": hi,
                              "n": int(grp[m].notna().sum())})
         return pd.DataFrame(rows)
+
+    def table(self, metrics: Sequence[str] | None = None, by: str = "scenario") -> pd.DataFrame:
+        """:meth:`summary` for people: one row per group, one column per metric named with its
+        unit (:mod:`devsim.registry`), each cell ``"mean [95% CI]"`` in a readable unit.
+
+        ``metrics`` defaults to DORA's five keys.
+        """
+        keys = list(metrics) if metrics else [k for k in DORA_KEYS if k in self.frame.columns]
+        return summary_table(self.summary(keys, by=by), by=by)
 
     def difference(self, metric: str, a: str, b: str) -> tuple[float, float, float]:
         """Mean and 95% CI of ``b - a`` for ``metric``, paired by replication (CRN)."""
