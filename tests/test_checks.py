@@ -14,13 +14,24 @@ bar 24 h, replication SD 0.6 h) and mostly by far more. ``test_solutions_pass_at
 """
 from __future__ import annotations
 
+import ast
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from devsim.checks import (CheckResult, DESIGN_FIELDS, Ex03ReleaseCadence, Ex07GoalsAndMetrics,
-                           Hint, Solution, Target, changed_fields, exercises)
+from devsim import checks, design
+from devsim.checks import (CheckResult, DESIGN_FIELDS, Ex01WallOfConfusion, Ex03ReleaseCadence,
+                           Ex07GoalsAndMetrics, Hint, Solution, Target, changed_fields, exercises,
+                           security_incidents_per_week)
+from devsim.metrics import stage_times, summarise
+from devsim.model import run
+from devsim.registry import format_value, metric
 from devsim.scenario import presets
+from devsim.valuestream import VALUE_STREAM
 
 N = 4
 
@@ -221,8 +232,111 @@ def test_bad_settings_are_refused():
         Target("lead_time_hours", "<", value=1.0)
     with pytest.raises(ValueError, match="exactly one"):
         Target("lead_time_hours", "<=")
+    with pytest.raises(ValueError, match="lead_time_hour"):
+        Target("lead_time_hour", "<=", value=24.0)  # a typo, not a metric of the registry
     with pytest.raises(ValueError, match="status"):
         CheckResult("maybe", "")
+
+
+# --- one home for each concept: the checks read the registry, the value stream, experiment ----
+
+def test_numbers_and_names_come_from_the_registry(ex):
+    e = ex["ex03"]
+    result = e.check(replace(e.start, **WRONG["ex03"][0]))
+    for target, row in zip(e.targets, result.rows):
+        assert row.label == metric(target.metric).name
+        assert row.yours == format_value(target.metric, result.values[target.metric])
+    lead = format_value("lead_time_hours", result.values["lead_time_hours"])
+    assert lead.endswith(" days")  # about 22 days: the unit a person would use
+    assert f"Lead time for changes (median) is {lead};" in result.message
+    assert "percentage points" in result.message  # a gap between two shares
+    wip = ex["ex02"].check(ex["ex02"].expected()).rows[0]
+    assert wip.label == metric("mean_wip").name and wip.yours.endswith(" changes")
+
+
+def test_every_word_for_a_stage_counts(ex):
+    e = ex["ex01"]
+    words = {w for w, stage in VALUE_STREAM.aliases().items() if stage == "release"}
+    assert {"release", "release train", "train"} <= words
+    for word in words:
+        assert e.check(word.upper()).status == "correct", word
+    for word in ("qa", "testing", "manual testing"):
+        result = e.check(word)
+        assert result.status == "incorrect" and "'test'" in result.message, word
+
+
+def test_measures_are_means_over_the_same_replications_as_a_run():
+    e = exercises(n=2, executor="serial")["ex06"]
+    logs = [run(e.start, seed=2026, replication=r) for r in range(2)]
+    rows = [summarise(log) for log in logs]
+    measured = e._measure(e.start)
+    assert set(measured) == set(rows[0])
+    for key in ("security_incidents_per_week", "cost_per_change", "lead_time_hours"):
+        assert measured[key] == pytest.approx(sum(r[key] for r in rows) / 2, rel=1e-12)
+    assert measured["security_incidents_per_week"] == pytest.approx(
+        sum(security_incidents_per_week(log) for log in logs) / 2, rel=1e-12)
+
+
+def test_ex01_waits_are_the_replications_stage_times():
+    e = Ex01WallOfConfusion(n=2)
+    tables = [stage_times(run(e.scenario(), seed=2026, replication=r)) for r in range(2)]
+    expected = pd.concat(tables).groupby(level=0)["wait_hours"].mean()
+    got = e.waits()
+    assert list(got) == sorted(got, reverse=True)
+    pd.testing.assert_series_equal(got.sort_index(), expected.sort_index())
+
+
+def test_public_names_are_kept():
+    names = ("CheckResult", "Hint", "Solution", "Exercise", "ScenarioExercise", "Target",
+             "Measure", "Ex01WallOfConfusion", "Ex02LittlesLaw", "Ex03ReleaseCadence",
+             "Ex04Automation", "Ex05YouBuildItYouRunIt", "Ex06DevSecOps",
+             "Ex07GoalsAndMetrics", "Capstone", "exercises", "changed_fields",
+             "design_violations", "DESIGN_FIELDS", "STATUSES", "security_incidents_per_week")
+    for name in names:
+        assert name in checks.__all__ and hasattr(checks, name), name
+    assert callable(checks.exercises)
+    assert checks.DESIGN_FIELDS is design.DESIGN_FIELDS
+    assert checks.design_violations is design.design_violations
+
+
+CHECKS_DIR = Path(checks.__file__).parent
+
+
+def _imports(path: Path):
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            yield node.level, node.module or "", [a.name for a in node.names]
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                yield 0, a.name, []
+
+
+@pytest.mark.parametrize("path", sorted(CHECKS_DIR.glob("*.py")), ids=lambda p: p.name)
+def test_checks_import_public_names_and_no_display_libraries(path):
+    for level, module, names in _imports(path):
+        assert module.split(".")[0] not in ("matplotlib", "ipywidgets", "simpy"), module
+        if level >= 1 or module.startswith("devsim"):
+            private = [n for n in names if n.startswith("_") and n != "__future__"]
+            assert not private, f"{path.name} imports {private} from {module}"
+
+
+def test_the_framework_names_no_exercise_and_each_exercise_has_its_module():
+    tree = ast.parse((CHECKS_DIR / "core.py").read_text(encoding="utf-8"))
+    tree.body = tree.body[1:]  # the module docstring may show a usage example
+    code = ast.unparse(tree)
+    for cls in checks.COURSE:
+        assert cls.__name__ not in code and repr(cls.id) not in code, cls.__name__
+        module = cls.__module__.rsplit(".", 1)[1]
+        assert module != "core" and module != "exercises"
+        others = [c for c in checks.COURSE if c is not cls and c.__module__ == cls.__module__]
+        assert not others, f"{module} holds more than one exercise"
+
+
+def test_importing_checks_loads_no_plotting_or_widgets():
+    code = ("import sys, devsim.checks; "
+            "print(sorted(m for m in ('matplotlib', 'ipywidgets') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 @pytest.mark.slow
