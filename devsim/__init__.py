@@ -9,6 +9,8 @@ from .experiment import (Results, combine, compare, load_results, mean_ci, repli
 from .log import EventLog
 from .metrics import LABELS, dora_metrics, flow_metrics, stage_times, summarise, utilisation
 from .model import run
+from .registry import METRICS, display_table, format_value
+from .report import readable
 from .scenario import (Scenario, ScenarioError, field_info, load_scenario, presets,
                        save_scenario, with_change_size)
 
@@ -19,4 +21,5 @@ __all__ = [
     "with_change_size", "run", "EventLog", "summarise", "dora_metrics", "flow_metrics",
     "stage_times", "utilisation", "LABELS", "classify", "classify_all", "overall_cluster",
     "replicate", "compare", "sweep", "transformation", "combine", "mean_ci", "Results", "load_results",
+    "METRICS", "format_value", "display_table", "readable",
 ]

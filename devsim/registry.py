@@ -109,7 +109,7 @@ METRICS: dict[str, Metric] = {m.key: m for m in (
        noun="changes"),
     _m("mean_wip", "Work in progress (mean)", "WIP", "changes", "", "count", "flow",
        suffix=" changes"),
-    _m("mean_flow_time_hours", "Flow time (mean)", "Flow time (mean)", "hours", "lower", "hours",
+    _m("mean_flow_time_hours", "Flow time (mean)", "Mean flow time", "hours", "lower", "hours",
        "flow"),
     _m("flow_efficiency", "Flow efficiency", "Flow efficiency", "share of lead time worked",
        "higher", "share", "flow", noun="lead time worked"),

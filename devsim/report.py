@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import math
 import textwrap
+
+import pandas as pd
 from dataclasses import fields
 from typing import Any, Sequence
 
 from . import dora
-from .registry import format_cell, metric, scale_for, unit_words
-from .scenario import Scenario
+from .registry import display_table, format_cell, is_metric, metric, scale_for, unit_words
+from .scenario import Scenario, field_info
 
-__all__ = ["dora_table", "sweep_table", "describe_changes", "format_cell", "scale_for",
-           "DORA_ROWS", "FLOW_ROWS"]
+__all__ = ["dora_table", "sweep_table", "describe_changes", "readable", "format_cell",
+           "scale_for", "DORA_ROWS", "FLOW_ROWS"]
 
 #: Rows of the DORA section: (metric, row label). Lead time for changes has its median and
 #: its 90th percentile; only the median is classified (it is what DORA's bands describe).
@@ -265,3 +267,42 @@ def describe_changes(scenario: Scenario, baseline: Scenario) -> str:
     diffs = [f"{f.name}={_plain(getattr(scenario, f.name))}" for f in fields(Scenario)
              if f.name != "name" and getattr(scenario, f.name) != getattr(baseline, f.name)]
     return ", ".join(diffs) if diffs else "(baseline)"
+
+
+#: Column words of tables that are not metrics (stage times, experiment rows).
+_OTHER_COLUMNS = {
+    "wait_hours": "Wait (hours)", "work_hours": "Work (hours)",
+    "visits": "Visits per change", "scenario": "Scenario", "replication": "Replication",
+    "seed": "Seed", "stage": "Stage",
+}
+
+
+def _field_title(name: Any) -> Any:
+    info = field_info().get(name) if isinstance(name, str) else None
+    if info is None:
+        return _OTHER_COLUMNS.get(name, name)
+    return f"{info['label']} ({info['unit']})" if info["unit"] else info["label"]
+
+
+def readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table for people: metric columns named with their units and rounded in a readable
+    unit (:func:`devsim.registry.display_table`), Scenario fields (columns or index levels)
+    by their labels, stage-time columns in words. Numbers stay numbers.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Any table of devsim results: a Results frame, a ``groupby(...).mean()`` of one,
+        :func:`devsim.metrics.stage_times`.
+    """
+    out = display_table(frame)
+    for col in out.columns:
+        if not is_metric(col) and col in frame.columns and pd.api.types.is_float_dtype(out[col]):
+            typical = out[col].abs().median()
+            out[col] = out[col].round(1 if typical >= 10 else 2)
+    out = out.rename(columns=lambda c: c if is_metric(c) else _field_title(c))
+    if isinstance(out.index, pd.MultiIndex):
+        out.index = out.index.set_names([_field_title(n) for n in out.index.names])
+    else:
+        out.index = out.index.rename(_field_title(out.index.name))
+    return out
