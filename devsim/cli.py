@@ -13,23 +13,32 @@ Examples
     devsim compare siloed collaborative --year 2023
     devsim sweep siloed release_interval_days 0 7 14 28 --metric lead_time_hours
     devsim export siloed collaborative -o results.csv
+    devsim leaderboard exercises/sample_teams --max-people 12 --export board.json
+    devsim workspace ~/devsim-course
+
+This module owns every command-line option (all argparse lives here) and how a command
+reports: one line per error, exit status 0, 1 (a leaderboard with nobody ranked) or 2.
+The work is done by the library: :mod:`devsim.experiment` (runs), :mod:`devsim.report`
+(text tables), :mod:`devsim.leaderboard` (the team challenge), :mod:`devsim.workspace`
+(the learner's copy of the course), :mod:`devsim.scenario` and :mod:`devsim.registry`
+(metric names); it imports nothing that draws.
 """
 from __future__ import annotations
 
 import argparse
 import difflib
-import importlib
 import os
 import sys
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any, Sequence
 
-from . import dora, experiment
-from .metrics import LABELS
+from . import dora, experiment, leaderboard
+from .registry import METRICS, is_metric
 from .report import describe_changes, dora_table, sweep_table
 from .scenario import (Scenario, ScenarioError, field_info, load_scenario, presets,
                        resolve_scenario, with_change_size)
+from .workspace import sync_workspace
 
 __all__ = ["main", "build_parser"]
 
@@ -111,18 +120,21 @@ def _scenarios(specs: Sequence[str]) -> list[Scenario]:
     return [resolve_scenario(s) for s in specs]
 
 
-def _check_output(path: str, force: bool) -> Path:
-    """Fail before any simulation runs, not after minutes of it."""
+def _check_output(path: str, force: bool, option: str = "output") -> Path:
+    """Fail before any simulation runs, not after minutes of it (``option`` names the flag)."""
     out = Path(path)
-    if out.suffix not in (".csv", ".json"):
-        raise ValueError(f"output: {path!r} is not allowed; the file name must end in .csv or .json")
+    if out.suffix.lower() not in (".csv", ".json"):
+        raise ValueError(f"{option}: {path!r} is not allowed; the file name must end in .csv "
+                         "or .json")
     if out.exists() and not force:
         raise FileExistsError(f"{path}: already exists; pass --force to overwrite it")
     if out.exists() and out.is_dir():
-        raise ValueError(f"output: {path!r} is a directory; give a file name ending in .csv or .json")
+        raise ValueError(f"{option}: {path!r} is a directory; give a file name ending in .csv "
+                         "or .json")
     parent = out.parent if str(out.parent) else Path(".")
     if not parent.is_dir():
-        raise ValueError(f"output: {path!r} is not allowed; the folder {str(parent)!r} does not exist")
+        raise ValueError(f"{option}: {path!r} is not allowed; the folder {str(parent)!r} does "
+                         "not exist")
     return out
 
 
@@ -156,10 +168,11 @@ def _check_field(name: str) -> None:
 
 def _check_metrics(metrics: Sequence[str]) -> list[str]:
     for m in metrics:
-        if m not in LABELS and not m.startswith("utilisation_"):
-            close = difflib.get_close_matches(m, list(LABELS), n=1)
+        if not is_metric(m):
+            close = difflib.get_close_matches(m, list(METRICS), n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
-            raise ValueError(f"metric: {m!r} is not allowed; {hint}choose from {', '.join(LABELS)}")
+            raise ValueError(f"metric: {m!r} is not allowed; {hint}choose from "
+                             f"{', '.join(METRICS)} or utilisation_<team>")
     return list(dict.fromkeys(metrics))
 
 
@@ -259,18 +272,45 @@ def cmd_export(args) -> int:
     return 0
 
 
-def _delegate(module: str):
-    def handler(args) -> int:
-        try:
-            mod = importlib.import_module(f"devsim.{module}")
-        except ModuleNotFoundError as exc:
-            if exc.name not in (f"devsim.{module}",):
-                raise
-            _error(f"{module}: this command is not available in this install "
-                   f"(module devsim.{module} is missing)")
-            return 2
-        return int(mod.main(args) or 0)
-    return handler
+def cmd_leaderboard(args) -> int:
+    """Rank the team files of a folder: the table, each unranked team's reason, the rule.
+
+    Returns 0 if at least one team was ranked, 1 if none was; bad input (a missing or empty
+    folder, an export file already there) raises before anything runs.
+    """
+    folder = Path(args.dir)
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise leaderboard.LeaderboardError(f"folder: '{folder}' {what}")
+    if not leaderboard.team_files(folder):
+        raise leaderboard.LeaderboardError(f"folder: no team files (*.yaml, *.yml) in '{folder}'")
+    if args.export:
+        _check_output(args.export, args.force, option="export")
+    table, errors = leaderboard.evaluate_folder(folder, n=args.n, seed=args.seed,
+                                                year=args.year, max_people=args.max_people)
+    n_ranked = int(table["rank"].notna().sum()) if not table.empty else 0
+    budget = f", budget {args.max_people} people" if args.max_people is not None else ""
+    print(f"{PROG} leaderboard: {folder}: {n_ranked} ranked, {len(table) - n_ranked} not "
+          f"ranked, {len(errors)} invalid (n={args.n}, seed={args.seed}, DORA {args.year} "
+          f"clusters{budget})")
+    print(leaderboard.format_table(table))
+    for team, note in zip(table["team"], table["note"]):
+        if note:
+            print(f"{team}: {note}")
+    print(f"\n{leaderboard.SCORE_RULE}")
+    for line in errors:
+        print(line, file=sys.stderr)
+    if args.export:
+        written = leaderboard.export_table(table, args.export, errors=errors,
+                                           overwrite=args.force)
+        print(f"exported to {written}")
+    return 0 if n_ranked else 1
+
+
+def cmd_workspace(args) -> int:
+    """Copy or update the course into the learner's folder and print what happened."""
+    print(sync_workspace(args.dest, source=args.source))
+    return 0
 
 
 # --- parser ----------------------------------------------------------------------------------
@@ -296,7 +336,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "report DORA's keys. SCENARIO is a preset name or a YAML file.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    p = sub.add_parser("presets", help="list the presets, each as the closest earlier preset plus its changes")
+    p = sub.add_parser("presets", help="list the presets, each as the closest earlier preset "
+                                       "plus its changes")
     p.set_defaults(func=cmd_presets)
 
     p = sub.add_parser("run", help="replications of one scenario: the DORA table")
@@ -334,18 +375,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("leaderboard", help="rank the scenario files in a folder")
-    p.add_argument("dir", metavar="DIR", help="folder of YAML scenario files")
+    p = sub.add_parser("leaderboard", help="team challenge: rank the scenario files in a folder")
+    p.add_argument("dir", metavar="DIR", help="folder of team scenario files (*.yaml, *.yml)")
     _common(p, n=10)
     p.add_argument("--max-people", type=_people, default=None, metavar="N",
-                   help="disqualify scenarios with more people than this")
-    p.add_argument("--export", default=None, metavar="PATH", help="also write the results")
+                   help="headcount budget; teams above it are shown but not ranked")
+    p.add_argument("--export", default=None, metavar="PATH",
+                   help="also write the table to a .csv or .json file")
     p.add_argument("--force", action="store_true", help="overwrite an existing export file")
-    p.set_defaults(func=_delegate("leaderboard"))
+    p.set_defaults(func=cmd_leaderboard)
 
-    p = sub.add_parser("workspace", help="copy the learner's workspace to DEST")
-    p.add_argument("dest", metavar="DEST", help="folder to create")
-    p.set_defaults(func=_delegate("workspace"))
+    p = sub.add_parser("workspace", help="copy or update the course in a learner's folder, "
+                                         "never overwriting their changes")
+    p.add_argument("dest", metavar="DEST", help="your workspace folder (created if missing)")
+    p.add_argument("--source", default=None, metavar="DIR",
+                   help="the course folder holding notebooks/ and exercises/ (default: next "
+                        "to the installed devsim)")
+    p.set_defaults(func=cmd_workspace)
+    parser.commands = tuple(sub.choices)  # for the message when no command is given
     return parser
 
 
@@ -384,7 +431,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help and --version exit through argparse
         return int(exc.code or 0)
     if getattr(args, "func", None) is None:
-        commands = ", ".join(parser._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
+        commands = ", ".join(parser.commands)
         _error(f"give a command: {commands} (devsim COMMAND --help for more)")
         return 2
     try:

@@ -16,37 +16,39 @@ ranking shows the design, not luck) and ranks them by :data:`SCORE_RULE`:
 * **not ranked**: a file that is not a valid scenario (listed in the errors, one line
   naming the file and the field), a team over the headcount budget (``max_people``), and
   a team that changes a field the challenge fixes (the work itself, the people's skills,
-  the users: only :data:`devsim.checks.DESIGN_FIELDS` may change, the batch size only with
+  the users: only :data:`devsim.design.DESIGN_FIELDS` may change, the batch size only with
   the same demand). Unranked teams are still evaluated and shown, with the reason.
 
 Every team runs for the challenge's simulated period (``horizon_days`` and
 ``warmup_days`` of the baseline), whatever its file says.
 
-:func:`main` is the ``devsim leaderboard DIR`` command; :func:`folder_signature` lets a
-dashboard refresh when a file appears or changes.
+This module owns the challenge's rules of ranking and its table (:func:`evaluate_folder`,
+:func:`format_table`, :func:`export_table`); :func:`folder_signature` lets a dashboard
+(:mod:`devsim.projector`) refresh when a file appears or changes. The ``devsim leaderboard
+DIR`` command is :mod:`devsim.cli`'s. It may import :mod:`devsim.experiment` (the runs),
+:mod:`devsim.dora` (clusters), :mod:`devsim.design` (which fields a team may change),
+:mod:`devsim.registry` (names, directions and numbers as text) and :mod:`devsim.scenario`.
 """
 from __future__ import annotations
 
-import argparse
 import difflib
 import json
 import math
 import re
-import sys
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any, Sequence
 
 import pandas as pd
 
-from .checks import DEMAND_TOLERANCE, DESIGN_FIELDS, changed_fields
-from .dora import KEYS, REPORT_YEARS, bands, classify
+from .design import DEMAND_TOLERANCE, DESIGN_FIELDS, changed_fields, format_field_value
+from .dora import REPORT_YEARS, bands, classify
 from .experiment import DEFAULT_SEED, compare
-from .metrics import LABELS
+from .registry import CLUSTERED_KEYS, format_value, metric
 from .scenario import Scenario, ScenarioError, load_scenario
 
 __all__ = ["SCORE_RULE", "evaluate_folder", "format_table", "export_table", "folder_signature",
-           "team_files", "add_arguments", "main", "LeaderboardError", "check_options"]
+           "team_files", "LeaderboardError", "check_options"]
 
 SCORE_RULE = (
     "Score = the sum over DORA's four keys of the team's cluster in the chosen report year "
@@ -59,17 +61,15 @@ SCORE_RULE = (
     "teams that change a field the challenge fixes (only design fields may change; the batch "
     "size only with the same demand). Every team runs for the same simulated period.")
 
-# Reference and floor of each key in the tiebreak: log10(value / ref) for "higher is better",
-# log10(ref / value) for "lower is better". Floors stop one perfect key from dominating.
+# Reference and floor of each key in the tiebreak: log10(value / ref) where higher is
+# better, log10(ref / value) where lower is (the direction is the registry's). Floors stop
+# one perfect key from dominating.
 _TIEBREAK = {
-    "deploy_frequency_per_day": (1.0, 0.001, "higher"),
-    "lead_time_hours": (24.0, 0.1, "lower"),
-    "time_to_restore_hours": (24.0, 0.1, "lower"),
-    "change_failure_rate": (0.15, 0.01, "lower"),
+    "deploy_frequency_per_day": (1.0, 0.001),
+    "lead_time_hours": (24.0, 0.1),
+    "time_to_restore_hours": (24.0, 0.1),
+    "change_failure_rate": (0.15, 0.01),
 }
-
-_SHORT = {"deploy_frequency_per_day": "deploys/day", "lead_time_hours": "lead time",
-          "time_to_restore_hours": "restore", "change_failure_rate": "failure rate"}
 
 _RUN_FIELDS = ("horizon_days", "warmup_days", "cost_per_person_hour")
 
@@ -79,8 +79,19 @@ class LeaderboardError(ValueError):
 
 
 def team_files(path: str | Path) -> list[Path]:
-    """The team files of a folder: ``*.yaml`` and ``*.yml``, sorted, hidden and editor
-    backup files (``.name``, ``~name``, ``#name#``) skipped."""
+    """The team files of a folder.
+
+    Parameters
+    ----------
+    path : str or Path
+        The shared folder.
+
+    Returns
+    -------
+    list of Path
+        ``*.yaml`` and ``*.yml`` files, sorted; hidden and editor backup files (``.name``,
+        ``~name``, ``#name#``) skipped. A missing folder gives ``[]``.
+    """
     folder = Path(path)
     if not folder.is_dir():
         return []
@@ -90,8 +101,18 @@ def team_files(path: str | Path) -> list[Path]:
 
 
 def folder_signature(path: str | Path) -> tuple[tuple[str, int, int], ...]:
-    """Name, modification time (ns) and size of every team file: compare two signatures to
-    know whether a dashboard must re-evaluate. A missing folder gives ``()``."""
+    """What a dashboard compares to know whether it must re-evaluate a folder.
+
+    Parameters
+    ----------
+    path : str or Path
+        The shared folder.
+
+    Returns
+    -------
+    tuple of (name, mtime_ns, size)
+        One entry per team file (see :func:`team_files`); a missing folder gives ``()``.
+    """
     out = []
     for p in team_files(path):
         try:
@@ -103,7 +124,18 @@ def folder_signature(path: str | Path) -> tuple[tuple[str, int, int], ...]:
 
 
 def check_options(n: Any, seed: Any, year: Any, max_people: Any) -> None:
-    """Raise :class:`LeaderboardError` naming the first bad option (shared with the projector)."""
+    """Check the options of :func:`evaluate_folder` (the projector checks its own with it).
+
+    Parameters
+    ----------
+    n, seed, year, max_people
+        As for :func:`evaluate_folder`.
+
+    Raises
+    ------
+    LeaderboardError
+        Naming the first bad option, its value and what is allowed.
+    """
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 10_000:
         raise LeaderboardError(f"n: {n!r} is not allowed; give a whole number of replications "
                                "from 1 to 10000")
@@ -144,8 +176,9 @@ def _rule_notes(base: Scenario, s: Scenario, max_people: int | None) -> list[str
     batch = {"arrival_rate_per_day", "change_size_person_hours"}
     fixed = [k for k in changes if k not in DESIGN_FIELDS and k not in batch]
     if fixed:
-        notes.append("changes " + ", ".join(f"{k} ({changes[k][0]!r} → {changes[k][1]!r})"
-                                            for k in fixed) + ", which the challenge fixes")
+        notes.append("changes " + ", ".join(
+            f"{k} ({format_field_value(changes[k][0])} → {format_field_value(changes[k][1])})"
+            for k in fixed) + ", which the challenge fixes")
     d0, d1 = base.demand_person_hours_per_day, s.demand_person_hours_per_day
     if batch & set(changes) and abs(d1 - d0) > DEMAND_TOLERANCE * d0:
         notes.append(f"demand is {d1:g} person-hours/day, the challenge's is {d0:g} "
@@ -157,18 +190,18 @@ def _rule_notes(base: Scenario, s: Scenario, max_people: int | None) -> list[str
 
 def _tiebreak(values: dict[str, float]) -> float:
     total = 0.0
-    for k, (ref, floor, better) in _TIEBREAK.items():
+    for k, (ref, floor) in _TIEBREAK.items():
         v = values.get(k, math.nan)
         if v is None or math.isnan(v):
             continue
         v = max(v, floor)
-        total += math.log10(v / ref) if better == "higher" else math.log10(ref / v)
+        total += math.log10(v / ref) if metric(k).better == "higher" else math.log10(ref / v)
     return total
 
 
 def _columns() -> list[str]:
     cols = ["rank", "team", "people"]
-    for k in KEYS:
+    for k in CLUSTERED_KEYS:
         cols += [k, f"{k}_cluster"]
     return cols + ["score", "tiebreak", "note", "file"]
 
@@ -240,14 +273,14 @@ def evaluate_folder(path: str | Path, *, n: int = 10, seed: int = DEFAULT_SEED, 
     table = pd.DataFrame(columns=_columns())
     if teams:
         res = compare([t[2] for t in teams], n=n, seed=seed, executor=executor, progress=False)
-        means = res.frame.groupby("scenario", sort=False)[list(KEYS)].mean()
+        means = res.frame.groupby("scenario", sort=False)[list(CLUSTERED_KEYS)].mean()
         order = bands(year)["clusters"]
         rows = []
         for team, p, s, notes in teams:
-            values = {k: float(means.loc[team, k]) for k in KEYS}
+            values = {k: float(means.loc[team, k]) for k in CLUSTERED_KEYS}
             row: dict[str, Any] = {"team": team, "people": s.headcount}
             score = 0
-            for k in KEYS:
+            for k in CLUSTERED_KEYS:
                 c = classify(k, values[k], year)
                 row[k] = values[k]
                 row[f"{k}_cluster"] = c.label
@@ -277,30 +310,30 @@ def evaluate_folder(path: str | Path, *, n: int = 10, seed: int = DEFAULT_SEED, 
     return table, errors
 
 
-def _cell(metric: str, value: float, label: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    unit = LABELS[metric][1]
-    if unit == "hours":
-        text = f"{value:.1f} h" if value < 48 else f"{value / 24:.1f} d"
-    elif unit.startswith("share"):
-        text = f"{100 * value:.1f}%"
-    else:
-        text = f"{value:.2f}"
-    return f"{text} {label}"
-
-
 def format_table(table: pd.DataFrame) -> str:
-    """The leaderboard as aligned text: rank, team, people, the four keys with their
-    cluster labels, score and tiebreak (unranked teams show ``-``)."""
+    """The leaderboard as aligned text.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        As returned by :func:`evaluate_folder`.
+
+    Returns
+    -------
+    str
+        Rank, team, people, each of the four keys as its value in a readable unit
+        (:func:`devsim.registry.format_value`) and its cluster label, score and tiebreak;
+        unranked teams show ``-`` as their rank.
+    """
     if table.empty:
         return "(no team evaluated)"
     shown = pd.DataFrame({
         "rank": ["-" if pd.isna(r) else str(int(r)) for r in table["rank"]],
         "team": table["team"],
         "people": table["people"].astype(int),
-        **{_SHORT[k]: [_cell(k, v, c) for v, c in zip(table[k], table[f"{k}_cluster"])]
-           for k in KEYS},
+        **{metric(k).short: [f"{format_value(k, v)} {c}"
+                             for v, c in zip(table[k], table[f"{k}_cluster"])]
+           for k in CLUSTERED_KEYS},
         "score": table["score"].astype(int),
         "tiebreak": [f"{t:+.2f}" for t in table["tiebreak"]],
     })
@@ -309,8 +342,32 @@ def format_table(table: pd.DataFrame) -> str:
 
 def export_table(table: pd.DataFrame, path: str | Path, *, errors: Sequence[str] = (),
                  overwrite: bool = False) -> Path:
-    """Write the leaderboard as ``.csv`` (the table) or ``.json`` (table, errors, settings and
-    the score rule). An existing file is kept unless ``overwrite=True``."""
+    """Write the leaderboard to a file.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        As returned by :func:`evaluate_folder`.
+    path : str or Path
+        ``.csv`` (the table) or ``.json`` (table, errors, settings, the score rule and every
+        team's scenario as run).
+    errors : sequence of str
+        The invalid files' lines (JSON only).
+    overwrite : bool
+        Replace an existing file.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    LeaderboardError
+        For a name not ending in .csv or .json, or a missing folder.
+    FileExistsError
+        If the file exists and ``overwrite`` is False.
+    """
     path = Path(path)
     if path.suffix.lower() not in (".csv", ".json"):
         raise LeaderboardError(f"export: '{path}' must end in .csv or .json")
@@ -322,82 +379,9 @@ def export_table(table: pd.DataFrame, path: str | Path, *, errors: Sequence[str]
         table.to_csv(path, index=False)
     else:
         attrs = {k: v for k, v in table.attrs.items() if k != "scenarios"}
-        attrs["scenarios"] = {team: s.to_dict() for team, s in table.attrs.get("scenarios", {}).items()}
+        attrs["scenarios"] = {team: s.to_dict()
+                              for team, s in table.attrs.get("scenarios", {}).items()}
         doc = {"devsim_leaderboard": 1, **attrs,
                "teams": json.loads(table.to_json(orient="records")), "errors": list(errors)}
         path.write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
     return path
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Add the ``devsim leaderboard`` options to ``parser`` (for a command-line front end)."""
-    parser.add_argument("dir", help="folder of team scenario files (*.yaml, *.yml)")
-    parser.add_argument("-n", type=int, default=10, help="replications per team (default 10)")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="base seed (default 2026)")
-    parser.add_argument("--year", type=int, default=2019, choices=REPORT_YEARS,
-                        help="DORA report year of the clusters (default 2019)")
-    parser.add_argument("--max-people", dest="max_people", type=int, default=None,
-                        help="headcount budget; teams above it are not ranked")
-    parser.add_argument("--export", default=None, help="write the table to a .csv or .json file")
-    parser.add_argument("--force", action="store_true", help="let --export replace a file")
-    return parser
-
-
-def main(args: argparse.Namespace | Sequence[str] | None = None) -> int:
-    """``devsim leaderboard DIR``: print the ranked table; errors go to stderr.
-
-    ``args`` is an argparse Namespace with ``dir, n, seed, year, max_people, export, force``
-    (or a list of command-line words). Returns 0 if at least one team was ranked, 1 if none
-    was, 2 on bad input (missing or empty folder, bad option, export file already there).
-    """
-    if args is None or not isinstance(args, argparse.Namespace):
-        args = add_arguments(argparse.ArgumentParser(prog="devsim leaderboard")).parse_args(args)
-    folder = Path(args.dir)
-    n = getattr(args, "n", 10)
-    seed = getattr(args, "seed", DEFAULT_SEED)
-    year = getattr(args, "year", 2019)
-    max_people = getattr(args, "max_people", None)
-    export = getattr(args, "export", None)
-    force = bool(getattr(args, "force", False))
-
-    def fail(msg: str) -> int:
-        print(f"devsim leaderboard: {msg}", file=sys.stderr)
-        return 2
-
-    if not folder.is_dir():
-        what = "is not a folder" if folder.exists() else "does not exist"
-        return fail(f"folder '{folder}' {what}")
-    if not team_files(folder):
-        return fail(f"no team files (*.yaml, *.yml) in '{folder}'")
-    if export:
-        ep = Path(export)
-        if ep.suffix.lower() not in (".csv", ".json"):
-            return fail(f"export: '{ep}' must end in .csv or .json")
-        if ep.exists() and not force:  # refuse before spending minutes on the runs
-            return fail(f"export: '{ep}' already exists; pass --force to replace it")
-    try:
-        table, errors = evaluate_folder(folder, n=n, seed=seed, year=year, max_people=max_people)
-    except LeaderboardError as exc:
-        return fail(str(exc))
-    n_ranked = int(table["rank"].notna().sum()) if not table.empty else 0
-    budget = f", budget {max_people} people" if max_people is not None else ""
-    print(f"devsim leaderboard: {folder}: {n_ranked} ranked, {len(table) - n_ranked} not ranked, "
-          f"{len(errors)} invalid (n={n}, seed={seed}, DORA {year} clusters{budget})")
-    print(format_table(table))
-    for team, note in zip(table["team"], table["note"]):
-        if note:
-            print(f"{team}: {note}")
-    print(f"\n{SCORE_RULE}")
-    for line in errors:
-        print(line, file=sys.stderr)
-    if export:
-        try:
-            written = export_table(table, export, errors=errors, overwrite=force)
-        except (LeaderboardError, FileExistsError, OSError) as exc:
-            return fail(str(exc))
-        print(f"exported to {written}")
-    return 0 if n_ranked else 1
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main(sys.argv[1:]))

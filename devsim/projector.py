@@ -20,20 +20,25 @@ task on the kernel's event loop, so it runs in JupyterLab and in Voila alike
 (``voila notebooks/projector.ipynb``); a "Refresh now" button forces an update, and
 :meth:`Projector.refresh` / :meth:`Projector.poll` do the same synchronously (for tests).
 
-Runs are remembered per team scenario, seed and replication: when one team saves a new
+Runs are remembered per team scenario, seed and replication
+(:class:`devsim.experiment.MemoExecutor` for the leaderboard and the tiles,
+:class:`devsim.experiment.LogCache` for the chart's runs): when one team saves a new
 version, only that team is run again, and the tiles reuse the leaderboard's runs instead of
 repeating them. Like the lesson widgets, output areas are updated by assigning
-``Output.outputs`` (never ``with out:``), every error is shown as a line on the page, and
-nothing is printed.
+``Output.outputs`` (never ``with out:``; :mod:`devsim.display` renders the figures), every
+error is shown as a line on the page, and nothing is printed.
+
+This module owns the projector page (its layout, HTML and folder watcher). It may import
+:mod:`devsim.leaderboard` (the ranking), :mod:`devsim.experiment` (runs and their memory),
+:mod:`devsim.plots`, :mod:`devsim.registry` (names and numbers), :mod:`devsim.scenario` and
+:mod:`devsim.display`; it does not run the model itself.
 """
 from __future__ import annotations
 
 import asyncio
 import html
-import math
 import re
 import time
-from concurrent.futures import Executor, Future
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -42,90 +47,18 @@ import ipywidgets as W
 import pandas as pd
 
 from . import experiment, leaderboard, plots
-from .dora import KEYS
-from .experiment import DEFAULT_SEED, Results
+from .display import ERROR_COLOUR, error_text, figure_bundle, one_line
+from .experiment import DEFAULT_SEED, LogCache, MemoExecutor, Results
 from .log import EventLog
-from .model import run
+from .registry import CLUSTERED_KEYS, format_value, metric
 from .scenario import Scenario
-from .widgets import _figure_bundle as _png, _one_line
 
 __all__ = ["Projector", "projector"]
 
 _BASE_FONT = "20px"  # readable from the back of a training room
-_RED = "#b00020"
-_SHORT = {"deploy_frequency_per_day": "Deploys", "lead_time_hours": "Lead time",
-          "time_to_restore_hours": "Time to restore", "change_failure_rate": "Change failure rate"}
-
-
-class _MemoExecutor(Executor):
-    """An executor that remembers each task's result, so a task seen before is not run again.
-
-    Tasks are keyed by function and arguments (a Scenario is hashable: it is frozen), which
-    for devsim's runs means (scenario, seed, replication). ``inner`` does the real work:
-    ``"serial"`` runs in this process, None uses devsim's shared process pool, or any
-    :class:`concurrent.futures.Executor`. Between :meth:`begin` and :meth:`prune` the
-    executor notes which tasks were asked for; :meth:`prune` forgets the others (the team
-    files that changed or went away).
-    """
-
-    def __init__(self, inner: Executor | str | None = None):
-        if inner is not None and inner != "serial" and not isinstance(inner, Executor):
-            raise ValueError(f"executor: {inner!r} is not allowed; give None, 'serial' or a "
-                             "concurrent.futures.Executor")
-        self._inner = inner
-        self._done: dict[Any, Any] = {}
-        self._pending: dict[Any, Future] = {}
-        self._used: set = set()
-        self.runs = 0  # tasks actually executed (the rest came from memory)
-
-    def _harvest(self) -> None:
-        for key, fut in list(self._pending.items()):
-            if fut.done():
-                del self._pending[key]
-                if not fut.cancelled() and fut.exception() is None:
-                    self._done[key] = fut.result()
-
-    def submit(self, fn, /, *args, **kwargs) -> Future:
-        key = (fn, args, tuple(sorted(kwargs.items())))
-        try:
-            hash(key)
-        except TypeError:  # not memorisable: just run it
-            key = None
-        self._harvest()
-        if key is not None:
-            self._used.add(key)
-            if key in self._done:
-                fut: Future = Future()
-                fut.set_result(self._done[key])
-                return fut
-            if key in self._pending:
-                return self._pending[key]
-        self.runs += 1
-        if self._inner == "serial":
-            fut = Future()
-            try:
-                fut.set_result(fn(*args, **kwargs))
-            except Exception as exc:  # noqa: BLE001 - handed to the caller via the future
-                fut.set_exception(exc)
-        else:
-            # The shared pool is devsim's own (experiment._pool), created once per process.
-            fut = (self._inner or experiment._pool()).submit(fn, *args, **kwargs)
-        if key is not None:
-            self._pending[key] = fut
-        return fut
-
-    def begin(self) -> None:
-        self._used = set()
-
-    def prune(self) -> None:
-        self._harvest()
-        self._done = {k: v for k, v in self._done.items() if k in self._used}
-        self._pending = {k: v for k, v in self._pending.items() if k in self._used}
-
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        # The inner executor belongs to its owner (often devsim's shared pool): leave it open.
-        self._done.clear()
-        self._pending.clear()
+#: Event logs kept for the lead-time chart: one per team, with room for a class of teams
+#: each saving new versions between refreshes.
+_LOGS_KEPT = 64
 
 
 def _e(text: Any) -> str:
@@ -141,15 +74,6 @@ def _tint(colour: str, amount: float = 0.25) -> str:
     r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
     mix = [round(255 - amount * (255 - c)) for c in (r, g, b)]
     return "#" + "".join(f"{c:02x}" for c in mix)
-
-
-def _value_text(metric: str, value: float) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    number, unit = plots.format_metric(metric, value)
-    if unit == "of deploys":
-        return number
-    return f"{number} {unit}"
 
 
 class Projector(W.VBox):
@@ -224,9 +148,9 @@ class Projector(W.VBox):
         self.baseline = baseline
         self.interval_s = float(interval_s)
         self.show_tiles, self.show_lead_times = tiles, lead_times
-        self._executor = _MemoExecutor(executor)
+        self._executor = MemoExecutor(executor)
+        self._logs = LogCache(_LOGS_KEPT)
         # Per team scenario (n, seed and year are fixed for the life of the page).
-        self._log_cache: dict[Scenario, EventLog] = {}
         self._tile_cache: dict[Scenario, dict[str, Any]] = {}
         self._task: asyncio.Task | None = None
         self.table: pd.DataFrame | None = None
@@ -284,7 +208,7 @@ class Projector(W.VBox):
     def _say(self, text: str, *, error: bool = False) -> None:
         """Show ``text`` (HTML) and, after it, whether the folder is being watched."""
         self._line, self._line_is_error = text, error
-        colour = _RED if error else "#333"
+        colour = ERROR_COLOUR if error else "#333"
         self.status.value = (f"<div style='font-size:{_BASE_FONT}; color:{colour}; "
                              f"margin-left:1em'>{text}{_e(self.watch_note)}</div>")
 
@@ -296,16 +220,11 @@ class Projector(W.VBox):
         """The scenarios the leaderboard ran (so the remembered runs are found again)."""
         return [table.attrs["scenarios"][team] for team in table["team"]]
 
-    def _log(self, scenario: Scenario) -> EventLog:
-        if scenario not in self._log_cache:
-            self._log_cache[scenario] = run(scenario, seed=self.seed, replication=0)
-        return self._log_cache[scenario]
-
     def _tile(self, results: Results, scenario: Scenario) -> dict[str, Any]:
         # Same scenario, n, seed and year: same runs, same picture; draw only what changed.
         if scenario not in self._tile_cache:
             fig = plots.dora_dashboard(results, scenario.name, year=self.year)
-            self._tile_cache[scenario] = _png(fig)
+            self._tile_cache[scenario] = figure_bundle(fig)
         return self._tile_cache[scenario]
 
     def refresh(self) -> bool:
@@ -337,15 +256,14 @@ class Projector(W.VBox):
                     self._tile_cache = {k: v for k, v in self._tile_cache.items()
                                         if k in current}
                 if self.show_lead_times:
-                    logs = {s.name: self._log(s) for s in scenarios}
-                    chart = [_png(plots.lead_time_distribution(logs))]
-                    self._log_cache = {k: v for k, v in self._log_cache.items() if k in current}
+                    logs = {s.name: self._logs.get(s, self.seed, 0) for s in scenarios}
+                    chart = [figure_bundle(plots.lead_time_distribution(logs))]
             self._executor.prune()
         except Exception as exc:  # noqa: BLE001 - a page on a projector reports, never raises
             self.signature = signature  # retried when the folder changes or on the button
             what = "" if isinstance(exc, leaderboard.LeaderboardError) \
                 else f"{type(exc).__name__}: "
-            self._say(f"Not updated: {_e(what + _one_line(exc))}", error=True)
+            self._say(f"Not updated: {_e(what + one_line(exc))}", error=True)
             return False
         self.table, self.errors, self.results, self.logs = table, errors, results, logs
         self.signature = signature
@@ -381,7 +299,7 @@ class Projector(W.VBox):
             try:
                 self.poll()
             except Exception as exc:  # noqa: BLE001 - keep watching whatever happens
-                self._say(f"Watcher: {_e(type(exc).__name__)}: {_e(_one_line(exc))}",
+                self._say(f"Watcher: {_e(type(exc).__name__)}: {_e(one_line(exc))}",
                           error=True)
 
     @property
@@ -419,13 +337,14 @@ class Projector(W.VBox):
         """Stop watching, forget the remembered runs and close the widgets."""
         self.stop()
         self._executor.shutdown()
+        self._logs.clear()
         super().close()
 
     def _on_button(self, _button=None) -> None:
         try:
             self.refresh()
         except Exception as exc:  # noqa: BLE001
-            self._say(f"Error: {_e(type(exc).__name__)}: {_e(_one_line(exc))}", error=True)
+            self._say(_e(error_text(exc)), error=True)
 
     # --- HTML -----------------------------------------------------------------------------------
     def _board_html(self, table: pd.DataFrame) -> str:
@@ -436,9 +355,10 @@ class Projector(W.VBox):
                     "(for example <code>team-a.yaml</code>); the board updates when it "
                     "appears.</div>")
         cell = "padding:0.35em 0.7em; border-bottom:1px solid #ddd; text-align:left"
-        head = "".join(f"<th style='{cell}; border-bottom:2px solid #333'>{h}</th>" for h in
-                       ["Rank", "Team", "People", *(_SHORT[k] for k in KEYS), "Score",
-                        "Tiebreak"])
+        titles = ["Rank", "Team", "People", *(metric(k).short for k in CLUSTERED_KEYS),
+                  "Score", "Tiebreak"]
+        head = "".join(f"<th style='{cell}; border-bottom:2px solid #333'>{h}</th>"
+                       for h in titles)
         rows = []
         for _, r in table.iterrows():
             ranked = not pd.isna(r["rank"])
@@ -446,14 +366,15 @@ class Projector(W.VBox):
             style = "" if ranked else "color:#777"
             team = f"<b>{_e(r['team'])}</b>"
             if r["note"]:
-                team += f"<br><span style='font-size:0.7em; color:{_RED}'>{_e(r['note'])}</span>"
+                team += (f"<br><span style='font-size:0.7em; color:{ERROR_COLOUR}'>"
+                         f"{_e(r['note'])}</span>")
             keys = []
-            for k in KEYS:
+            for k in CLUSTERED_KEYS:
                 label = str(r[f"{k}_cluster"])
                 colour = plots.CLUSTER_COLOURS[_cluster_key(label)]
                 keys.append(
                     f"<td style='{cell}; background:{_tint(colour)}; "
-                    f"border-left:6px solid {colour}'>{_e(_value_text(k, r[k]))}"
+                    f"border-left:6px solid {colour}'>{_e(format_value(k, r[k]))}"
                     f"<br><b style='font-size:0.8em'>{_e(label)}</b></td>")
             rows.append(
                 f"<tr style='{style}'><td style='{cell}; font-size:1.4em; font-weight:bold'>"
@@ -471,7 +392,8 @@ class Projector(W.VBox):
             for t, note in zip(table["team"], table["note"]) if note]
         if not errors and not unranked:
             return ""
-        parts = [f"<div style='{font}; border-left:6px solid {_RED}; padding:0.2em 0.8em; "
+        parts = [f"<div style='{font}; border-left:6px solid {ERROR_COLOUR}; "
+                 "padding:0.2em 0.8em; "
                  "margin:0.6em 0; background:#fdf0f2'>"]
         if errors:
             parts.append("<b>Files that could not be read</b> (fix the file and save it again):"

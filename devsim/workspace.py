@@ -20,21 +20,21 @@ Files that the course no longer has are left where they are. Caches
 (``.ipynb_checkpoints``, ``__pycache__``, ``*.pyc``, ``.DS_Store``) are never copied.
 Each file is written to a temporary name and renamed, so an interrupted sync leaves no
 half-written notebook.
+
+This module owns the sync rules and the manifest; it imports nothing from devsim. The
+``devsim workspace DEST [--source DIR]`` command is :mod:`devsim.cli`'s.
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
-import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 __all__ = ["sync_workspace", "Report", "WorkspaceError", "MANIFEST", "COURSE_FOLDERS",
-           "BESIDE_TAG", "default_source", "add_arguments", "main"]
+           "BESIDE_TAG", "default_source"]
 
 MANIFEST = ".devsim-workspace.json"
 COURSE_FOLDERS = ("notebooks", "exercises")
@@ -105,10 +105,14 @@ class Report:
 
 
 def default_source() -> Path:
-    """The course folder next to the installed package (the repository root)."""
-    from . import __file__ as pkg
+    """The course folder next to the installed package (the repository root).
 
-    return Path(pkg).resolve().parent.parent
+    Returns
+    -------
+    Path
+        The folder above the ``devsim`` package.
+    """
+    return Path(__file__).resolve().parent.parent
 
 
 def _sha256(path: Path) -> str:
@@ -267,28 +271,3 @@ def _sync_one(dest: Path, rel: str, data: bytes, new: str, manifest: dict[str, s
     # Changed by the learner, or never copied by us: theirs. The manifest keeps the version
     # it was copied from, so the file still counts as theirs next time.
     return "kept"
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Add the ``devsim workspace`` options to ``parser``."""
-    parser.add_argument("dest", help="your workspace folder (created if missing)")
-    parser.add_argument("--source", default=None,
-                        help="the course folder (default: next to the installed devsim)")
-    return parser
-
-
-def main(args: argparse.Namespace | Sequence[str] | None = None) -> int:
-    """``devsim workspace DEST``: sync and print the report. Returns 0, or 2 on bad input."""
-    if args is None or not isinstance(args, argparse.Namespace):
-        args = add_arguments(argparse.ArgumentParser(prog="devsim workspace")).parse_args(args)
-    try:
-        report = sync_workspace(args.dest, source=getattr(args, "source", None))
-    except WorkspaceError as exc:
-        print(f"devsim workspace: {exc}", file=sys.stderr)
-        return 2
-    print(report)
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main(sys.argv[1:]))

@@ -1,7 +1,8 @@
 """Print, check or update the README's table of Scenario parameters.
 
 The table is generated from :func:`devsim.scenario.field_info` (the same metadata that
-validation, the YAML files, the command line and the widgets read) and from
+validation, the YAML files, the command line and the widgets read), with the group titles
+the sandbox shows (:data:`devsim.scenario.GROUP_TITLES`), and from
 :func:`devsim.scenario.presets`, so the documented ranges and defaults are the ones the code
 enforces. In the README it sits between two markers::
 
@@ -23,21 +24,10 @@ import math
 import sys
 from pathlib import Path
 
-from devsim.scenario import FIELD_GROUPS, Scenario, field_info, presets
+from devsim.scenario import FIELD_GROUPS, GROUP_TITLES, Scenario, field_info, presets
 
 START = "<!-- param-table:start -->"
 END = "<!-- param-table:end -->"
-
-GROUP_TITLES = {
-    "demand": "Demand",
-    "team": "Team set-up",
-    "handoffs": "Handoffs and approval",
-    "automation": "Automation",
-    "release": "Release",
-    "quality": "Quality and work content",
-    "incidents": "Incidents",
-    "run": "Run",
-}
 
 
 def _cell(text: str) -> str:

@@ -9,14 +9,13 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
-import types
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from devsim import dora, load_results, presets
-from devsim.cli import main
+from devsim.cli import build_parser, cmd_leaderboard, cmd_workspace, main
 from devsim.experiment import Results
 from devsim.report import describe_changes, dora_table, format_cell, scale_for
 
@@ -220,29 +219,77 @@ def test_sweep_bad_field_or_value_is_one_line(argv, words, short_yaml, capsys):
         assert w in line
 
 
-# --- delegated commands ------------------------------------------------------------------------
+# --- leaderboard and workspace -----------------------------------------------------------------
 
-def test_missing_delegated_module_is_one_line(monkeypatch, capsys):
-    # None in sys.modules makes the import fail exactly as a missing module does.
-    monkeypatch.setitem(sys.modules, "devsim.workspace", None)
-    assert main(["workspace", "somewhere"]) == 2
-    assert "devsim.workspace" in _one_error_line(capsys.readouterr().err)
+TEAM = "organisation: collaborative\non_call: you_build_it\nn_teams: 2\nrelease_interval_days: 0\n"
 
 
-def test_leaderboard_delegates_parsed_arguments(monkeypatch, tmp_path):
-    seen = {}
-    fake = types.ModuleType("devsim.leaderboard")
+def test_leaderboard_and_workspace_options_are_the_cli_own():
+    args = build_parser().parse_args(["leaderboard", "teams", "--max-people", "12",
+                                      "--export", "x.csv"])
+    assert args.func is cmd_leaderboard
+    assert (args.dir, args.n, args.seed, args.year) == ("teams", 10, 2026, 2019)
+    assert args.max_people == 12 and args.export == "x.csv" and args.force is False
+    args = build_parser().parse_args(["workspace", "mine", "--source", "course"])
+    assert args.func is cmd_workspace and (args.dest, args.source) == ("mine", "course")
+    assert build_parser().parse_args(["workspace", "mine"]).source is None
 
-    def fake_main(args):
-        seen.update(vars(args))
-        return 3
 
-    fake.main = fake_main
-    monkeypatch.setitem(sys.modules, "devsim.leaderboard", fake)
-    assert main(["leaderboard", str(tmp_path), "--max-people", "12", "--export", "x.csv"]) == 3
-    assert seen["dir"] == str(tmp_path) and seen["max_people"] == 12
-    assert seen["n"] == 10 and seen["seed"] == 2026 and seen["year"] == 2019
-    assert seen["export"] == "x.csv" and seen["force"] is False
+def test_leaderboard_ranks_prints_and_exports(tmp_path, capsys):
+    (tmp_path / "team-x.yaml").write_text(TEAM)
+    (tmp_path / "team-y.yaml").write_text("n_developers: -2\n")
+    out = tmp_path / "board.json"
+    assert main(["leaderboard", str(tmp_path), "-n", "2", "--export", str(out)]) == 0
+    cap = capsys.readouterr()
+    assert "team-x" in cap.out and "rank" in cap.out and "exported to" in cap.out
+    assert "1 ranked, 0 not ranked, 1 invalid (n=2, seed=2026, DORA 2019 clusters)" in cap.out
+    assert "team-y.yaml: n_developers: -2" in cap.err
+    assert out.exists()
+    before = out.read_text()
+    # an existing export is refused before anything runs, unless --force
+    assert main(["leaderboard", str(tmp_path), "-n", "2", "--export", str(out)]) == 2
+    assert "already exists; pass --force" in _one_error_line(capsys.readouterr().err)
+    assert out.read_text() == before
+    assert main(["leaderboard", str(tmp_path), "-n", "2", "--export", str(out), "--force"]) == 0
+
+
+def test_leaderboard_bad_input_is_one_line(tmp_path, capsys):
+    assert main(["leaderboard", str(tmp_path / "missing")]) == 2
+    assert "does not exist" in _one_error_line(capsys.readouterr().err)
+    assert main(["leaderboard", str(tmp_path)]) == 2
+    assert "no team files" in _one_error_line(capsys.readouterr().err)
+    (tmp_path / "a.yaml").write_text(TEAM)
+    assert main(["leaderboard", str(tmp_path), "--export", str(tmp_path / "x.txt")]) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert "export" in line and ".csv or .json" in line
+    assert main(["leaderboard", str(tmp_path), "--year", "2020"]) == 2
+    assert "--year" in _one_error_line(capsys.readouterr().err)
+
+
+def test_leaderboard_returns_1_when_nobody_is_ranked(tmp_path, capsys):
+    (tmp_path / "big.yaml").write_text(TEAM)
+    assert main(["leaderboard", str(tmp_path), "-n", "1", "--max-people", "5"]) == 1
+    assert "over the budget of 5" in capsys.readouterr().out
+
+
+def _course(root: Path) -> Path:
+    (root / "notebooks").mkdir(parents=True)
+    (root / "notebooks" / "01_lesson.ipynb").write_text("{}", encoding="utf-8")
+    return root
+
+
+def test_workspace_prints_report_or_one_line_error(tmp_path, capsys):
+    course = _course(tmp_path / "course")
+    dest = tmp_path / "mine"
+    assert main(["workspace", str(dest), "--source", str(course)]) == 0
+    out = capsys.readouterr().out
+    assert "1 added" in out and str(dest) in out
+    assert (dest / "notebooks" / "01_lesson.ipynb").read_text(encoding="utf-8") == "{}"
+    (tmp_path / "file").write_text("x")
+    assert main(["workspace", str(tmp_path / "file"), "--source", str(course)]) == 2
+    assert "dest:" in _one_error_line(capsys.readouterr().err)
+    assert main(["workspace", str(dest), "--source", str(tmp_path / "nowhere")]) == 2
+    assert "source:" in _one_error_line(capsys.readouterr().err)
 
 
 # --- real subprocess -------------------------------------------------------------------------

@@ -1,4 +1,6 @@
-"""Team challenge leaderboard: ranking, invalid files, budget, rules, export, CLI entry.
+"""Team challenge leaderboard: ranking, invalid files, budget, rules, export, text table.
+
+The ``devsim leaderboard`` command is tested with the command line (tests/test_cli.py).
 
 Speed: the sample folder is evaluated once per module with n=3 (the assertions are about
 structure and a wide gap, collaborative teams far ahead of siloed ones, not about close
@@ -6,7 +8,6 @@ ranks). Temporary folders use a baseline with a 90-day run.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import time
@@ -15,9 +16,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from devsim.dora import KEYS
 from devsim.leaderboard import (SCORE_RULE, LeaderboardError, evaluate_folder, export_table,
-                                folder_signature, format_table, main, team_files)
+                                folder_signature, format_table, team_files)
+from devsim.registry import CLUSTERED_KEYS as KEYS, format_value, metric
 from devsim.scenario import Scenario
 
 SAMPLES = Path(__file__).resolve().parent.parent / "exercises" / "sample_teams"
@@ -29,13 +30,6 @@ GOOD = "organisation: collaborative\non_call: you_build_it\nn_teams: 2\nrelease_
 @pytest.fixture(scope="module")
 def sample():
     return evaluate_folder(SAMPLES, n=3)
-
-
-def _args(folder, **kw) -> argparse.Namespace:
-    base = dict(dir=str(folder), n=2, seed=2026, year=2019, max_people=None, export=None,
-                force=False)
-    base.update(kw)
-    return argparse.Namespace(**base)
 
 
 def test_sample_folder_has_teams_and_one_invalid_file():
@@ -67,8 +61,16 @@ def test_sample_folder_is_ranked_and_the_invalid_file_named(sample):
 
 
 def test_format_table_shows_keys_with_clusters(sample):
-    text = format_table(sample[0])
-    assert "team-b" in text and "Elite" in text and "score" in text and "deploys/day" in text
+    table = sample[0]
+    text = format_table(table)
+    lines = text.splitlines()
+    assert all(metric(k).short in lines[0] for k in KEYS) and "score" in lines[0]
+    # Each key reads in the registry's unit, followed by its cluster.
+    for line, (_, row) in zip(lines[1:], table.iterrows()):
+        assert row["team"] in line
+        for k in KEYS:
+            assert f"{format_value(k, row[k])} {row[f'{k}_cluster']}" in line, (row["team"], k)
+    assert "Elite" in text and "/day" in text
 
 
 def test_over_budget_team_is_shown_but_not_ranked(tmp_path):
@@ -156,40 +158,6 @@ def test_export_refuses_to_overwrite(sample, tmp_path):
     assert [t["team"] for t in doc["teams"]] == table["team"].tolist()
     with pytest.raises(LeaderboardError, match=r"\.csv or \.json"):
         export_table(table, tmp_path / "board.xlsx")
-
-
-def test_main_ranks_prints_and_exports(tmp_path, capsys):
-    (tmp_path / "team-x.yaml").write_text(GOOD)
-    (tmp_path / "team-y.yaml").write_text("n_developers: -2\n")
-    out = tmp_path / "board.json"
-    assert main(_args(tmp_path, export=str(out))) == 0
-    cap = capsys.readouterr()
-    assert "team-x" in cap.out and "rank" in cap.out and "exported to" in cap.out
-    assert "team-y.yaml: n_developers: -2" in cap.err
-    assert out.exists()
-    before = out.read_text()
-    # an existing export is refused before anything runs, unless --force
-    assert main(_args(tmp_path, export=str(out))) == 2
-    assert "already exists; pass --force" in capsys.readouterr().err
-    assert out.read_text() == before
-    assert main(_args(tmp_path, export=str(out), force=True)) == 0
-
-
-def test_main_bad_input_returns_2_with_one_line(tmp_path, capsys):
-    assert main(_args(tmp_path / "missing")) == 2
-    err = capsys.readouterr().err
-    assert "does not exist" in err and err.count("\n") == 1
-    assert main(_args(tmp_path)) == 2
-    err = capsys.readouterr().err
-    assert "no team files" in err and err.count("\n") == 1
-    (tmp_path / "a.yaml").write_text(GOOD)
-    assert main(_args(tmp_path, export=str(tmp_path / "x.txt"))) == 2
-
-
-def test_main_returns_1_when_nobody_is_ranked(tmp_path, capsys):
-    (tmp_path / "big.yaml").write_text(GOOD)
-    assert main([str(tmp_path), "-n", "1", "--max-people", "5"]) == 1
-    assert "over the budget of 5" in capsys.readouterr().out
 
 
 def test_folder_signature_changes_when_a_file_appears_or_changes(tmp_path):

@@ -7,6 +7,7 @@ it tests the watcher itself (inside ``asyncio.run``).
 from __future__ import annotations
 
 import asyncio
+import html
 import inspect
 import shutil
 from pathlib import Path
@@ -22,6 +23,7 @@ import devsim.projector as projector_module  # noqa: E402
 from devsim.dora import KEYS  # noqa: E402
 from devsim.leaderboard import LeaderboardError, evaluate_folder  # noqa: E402
 from devsim.projector import Projector  # noqa: E402
+from devsim.registry import format_value, metric  # noqa: E402
 
 SAMPLES = Path(__file__).resolve().parent.parent / "exercises" / "sample_teams"
 N = 2
@@ -57,6 +59,11 @@ def test_refresh_ranks_the_teams(two_teams, capsys):
     board = p.board.value
     assert board.index("team-b") < board.index("team-e")
     assert "Elite" in board and "<table" in board
+    # Column titles and numbers come from the metric registry, one formatter for all rooms.
+    assert all(f">{metric(k).short}</th>" in board for k in KEYS)
+    for _, row in table.iterrows():
+        for k in KEYS:
+            assert html.escape(format_value(k, row[k])) in board, (row["team"], k)
     # One row of DORA tiles per team, one lead-time chart for all of them.
     assert _png_count(p.tiles_out) == 2
     assert _png_count(p.lead_time_out) == 1
@@ -82,19 +89,29 @@ def test_tiles_show_the_leaderboard_runs(two_teams):
     assert list(table["team"]) == list(p.table["team"]) and errors == p.errors
 
 
-def test_poll_shows_a_new_team_and_runs_only_that_team(two_teams, capsys):
+def test_poll_shows_a_new_team_and_runs_only_that_team(two_teams, capsys, monkeypatch):
+    from devsim import experiment
+
     p = _make(two_teams)
     runs = p.runs
     assert p.poll() is False  # nothing changed: nothing evaluated
     assert p.refreshes == 1 and p.runs == runs
     _copy(two_teams, "team-c.yaml")
+    model_runs = []
+    real = experiment.run
+    monkeypatch.setattr(experiment, "run", lambda *a, **k: model_runs.append(a) or real(*a, **k))
     assert p.poll() is True
+    # The new team's n replications (table and tiles share them) and its chart run; the
+    # other teams' runs, tiles and chart runs all come from memory.
+    assert len(model_runs) == N + 1
+    monkeypatch.undo()
     assert p.refreshes == 2
     assert "team-c" in list(p.table["team"])
     assert p.table.loc[p.table["team"] == "team-c", "rank"].iloc[0] == 1
     assert "team-c" in p.board.value
     assert _png_count(p.tiles_out) == 3
     assert p.runs == runs + N  # the two unchanged teams came from memory
+    assert set(p.logs) == {"team-b", "team-c", "team-e"}
     assert "3 ranked" in p.status_text()
     assert p.poll() is False
     # A team that edits its file is evaluated again.

@@ -90,7 +90,7 @@ def test_scenario_controls_function_reads_back_and_validates(short):
     scenario, _ = short
     widget, get_scenario = scenario_controls(scenario, groups=["automation", "team"])
     assert isinstance(widget, W.Accordion)
-    assert [widget.get_title(i) for i in range(2)] == ["Automation", "Team setup"]
+    assert [widget.get_title(i) for i in range(2)] == ["Automation", "Team set-up"]
     controls = {c.description: c for box in widget.children for c in box.children}
     controls["Test automation (share)"].value = 0.35
     assert get_scenario() == replace(scenario, test_automation=0.35)
@@ -230,10 +230,20 @@ def test_replications_use_the_pool(short):
     assert "updated in" in box.status.value
 
 
-def test_value_stream_map_on_request(box):
+def test_value_stream_map_on_request(box, monkeypatch):
+    from devsim import experiment
+
     assert box.value_stream_out.outputs == ()
     box.show_value_stream.value = True
     assert len(png_outputs(box.value_stream_out)) == 1
+    # Shown again, the map draws the runs it kept: the model does not run again.
+    runs = []
+    real = experiment.run
+    monkeypatch.setattr(experiment, "run", lambda *a, **k: runs.append(a) or real(*a, **k))
+    box.show_value_stream.value = False
+    assert box.value_stream_out.outputs == ()
+    box.show_value_stream.value = True
+    assert len(png_outputs(box.value_stream_out)) == 1 and runs == []
 
 
 def test_sandbox_function_and_bad_arguments():
@@ -318,6 +328,42 @@ def test_export_results_with_the_same_overwrite_rule(box, tmp_path):
     box.results_path.value = str(tmp_path / "r.json")
     box.export_button.click()
     assert len(load_results(tmp_path / "r.json").frame) == 2
+
+
+# --- display helpers (devsim.display) ----------------------------------------------------------
+
+def test_display_helpers_render_a_figure_and_report_one_line():
+    from matplotlib.figure import Figure
+
+    from devsim import widgets
+    from devsim.display import (ERROR_COLOUR, error_text, figure_bundle, one_line, set_status,
+                                show_figure)
+
+    assert widgets.show_figure is show_figure  # the public name of the widgets stays
+    fig = Figure(figsize=(2, 1))
+    fig.add_subplot().plot([0, 1], [1, 0])
+    bundle = figure_bundle(fig)
+    assert bundle["output_type"] == "display_data"
+    assert base64.b64decode(bundle["data"]["image/png"]).startswith(b"\x89PNG")
+    out = W.Output()
+    show_figure(out, fig)
+    assert len(png_outputs(out)) == 1
+    exc = ValueError("n: 0 is not allowed\nmore detail")
+    assert one_line(exc) == "n: 0 is not allowed"
+    assert one_line(KeyError()) == "KeyError"
+    assert error_text(exc) == "Error: ValueError: n: 0 is not allowed"
+    label = W.Label()
+    set_status(label, "broken", error=True)
+    assert label.value == "broken" and label.style.text_color == ERROR_COLOUR
+    set_status(label, "fine")
+    assert label.value == "fine" and label.style.text_color is None
+
+
+def test_group_titles_have_one_home():
+    from devsim import scenario, widgets
+
+    assert widgets.GROUP_TITLES is scenario.GROUP_TITLES
+    assert set(scenario.GROUP_TITLES) == set(scenario.FIELD_GROUPS)
 
 
 # --- other widgets -------------------------------------------------------------------------------

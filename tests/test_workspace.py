@@ -1,15 +1,16 @@
 """Learner workspace sync: copies the course, updates what the learner left alone, and
-never overwrites their work. Every test builds its own course in a temporary folder."""
+never overwrites their work. Every test builds its own course in a temporary folder.
+
+The ``devsim workspace`` command is tested with the command line (tests/test_cli.py)."""
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
 import pytest
 
 import devsim
-from devsim.workspace import (BESIDE_TAG, MANIFEST, WorkspaceError, default_source, main,
+from devsim.workspace import (BESIDE_TAG, MANIFEST, WorkspaceError, default_source,
                               sync_workspace)
 
 
@@ -158,18 +159,6 @@ def test_bad_source_and_dest_inside_course(course, tmp_path):
         sync_workspace(course / "notebooks" / "mine", source=course)
     with pytest.raises(WorkspaceError, match="inside the course"):
         sync_workspace(course, source=course)
-
-
-def test_main_prints_report_or_one_line_error(course, tmp_path, capsys):
-    dest = tmp_path / "mine"
-    assert main(argparse.Namespace(dest=str(dest), source=str(course))) == 0
-    out = capsys.readouterr().out
-    assert "3 added" in out and str(dest) in out
-    (tmp_path / "file").write_text("x")
-    assert main(argparse.Namespace(dest=str(tmp_path / "file"), source=str(course))) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("devsim workspace: dest:") and err.count("\n") == 1
-    assert main([str(dest), "--source", str(course)]) == 0
 
 
 def test_default_source_is_next_to_the_package():
