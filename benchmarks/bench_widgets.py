@@ -25,7 +25,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # a script: no display; the widgets never import pyplot anyway
 
-from devsim import experiment, plots, summarise, widgets  # noqa: E402
+from devsim import display, experiment, plots, summarise  # noqa: E402
 from devsim.model import run  # noqa: E402
 from devsim.widgets import Sandbox  # noqa: E402
 
@@ -69,12 +69,12 @@ def measure(n: int, moves: int, dashboard: str = "tiles"
     slider = box.controls["test_automation"]
     slider.value = 0.75  # warm-up: pool workers started, caches filled, fonts loaded
     timer = _Timer()
-    saved = (experiment.compare, plots.dora_dashboard, widgets._figure_bundle,
+    saved = (experiment.compare, plots.dora_dashboard, display.figure_bundle,
              plots.dora_tiles_html)
     timer.wrap(experiment, "compare", "model runs + metrics (experiment.compare)")
     timer.wrap(plots, "dora_tiles_html", "HTML tiles (plots.dora_tiles_html)")
     timer.wrap(plots, "dora_dashboard", "dashboard figure (plots.dora_dashboard)")
-    timer.wrap(widgets, "_figure_bundle", "PNG rendering (savefig)")
+    timer.wrap(display, "figure_bundle", "PNG rendering (savefig)")
     walls, cpus = [], []
     try:
         for v in _moves(moves):
@@ -85,7 +85,7 @@ def measure(n: int, moves: int, dashboard: str = "tiles"
             if not box.status.value.startswith("updated"):
                 raise SystemExit(f"update failed: {box.status.value}")
     finally:
-        (experiment.compare, plots.dora_dashboard, widgets._figure_bundle,
+        (experiment.compare, plots.dora_dashboard, display.figure_bundle,
          plots.dora_tiles_html) = saved
     parts = {k: sum(v) / len(walls) for k, v in timer.parts.items()}
     return walls, cpus, parts, box

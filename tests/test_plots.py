@@ -25,12 +25,17 @@ from matplotlib.text import Text
 from devsim import compare, dora, presets, run, sweep
 from devsim import plots
 from devsim.experiment import Results
+from devsim.log import EventLog
 from devsim.metrics import dora_metrics, flow_metrics, stage_times, utilisation
+from devsim.plots.dora import band_regions, change_text
+from devsim.registry import DORA_KEYS, column_title, format_value, metric, scale_for
+from devsim.valuestream import VALUE_STREAM, Stage, ValueStream
 
 SHORT = dict(horizon_days=90.0, warmup_days=15.0)
 SEED = 11
 FIVE = ("deploy_frequency_per_day", "lead_time_hours", "change_failure_rate",
         "time_to_restore_hours", "rework_rate")
+assert DORA_KEYS == FIVE  # the tiles come in DORA's order
 
 
 @pytest.fixture(scope="module")
@@ -91,9 +96,12 @@ def test_palette_is_okabe_ito_and_clusters_have_colours():
 
 @pytest.mark.parametrize("metric, value, expected", [
     ("deploy_frequency_per_day", 2.2149, ("2.21", "deploys/day")),
-    ("deploy_frequency_per_day", 0.13134, ("0.92", "deploys/week")),
+    ("deploy_frequency_per_day", 0.5, ("3.50", "deploys/week")),
+    ("deploy_frequency_per_day", 0.13134, ("4.00", "deploys/month")),
+    ("lead_time_hours", 0.5, ("30.0", "minutes")),
     ("lead_time_hours", 11.98, ("12.0", "hours")),
-    ("lead_time_hours", 48.0, ("48.0", "hours")),
+    ("lead_time_hours", 47.9, ("47.9", "hours")),
+    ("lead_time_hours", 48.0, ("2.00", "days")),
     ("lead_time_hours", 701.9, ("29.2", "days")),
     ("time_to_restore_hours", 3.346, ("3.35", "hours")),
     ("change_failure_rate", 0.386, ("39%", "of deploys")),
@@ -102,6 +110,20 @@ def test_palette_is_okabe_ito_and_clusters_have_colours():
 ])
 def test_format_metric(metric, value, expected):
     assert plots.format_metric(metric, value) == expected
+
+
+@pytest.mark.parametrize("key, value, base, expected", [
+    ("lead_time_hours", 12.0, 80.0, ("▼ 85%", True)),
+    ("lead_time_hours", 80.0, 12.0, ("▲ 6.7×", False)),
+    ("deploy_frequency_per_day", 2.4, 0.1, ("▲ 24×", True)),
+    ("deploy_frequency_per_day", 0.09, 0.1, ("▼ 10%", False)),
+    ("change_failure_rate", 0.05, 0.44, ("▼ 39 pts", True)),
+    ("rework_rate", 0.10, 0.05, ("▲ 5.0 pts", False)),
+    ("time_to_restore_hours", 3.0, 3.0, ("= same", None)),
+    ("time_to_restore_hours", math.nan, 3.0, ("n/a", None)),
+])
+def test_change_against_baseline_reads_better_from_the_registry(key, value, base, expected):
+    assert change_text(key, value, base) == expected
 
 
 # --- dashboard -------------------------------------------------------------------------------
@@ -113,12 +135,14 @@ def test_dashboard_tiles_show_value_and_cluster_of_the_mean(results):
     for metric in FIVE:
         mean = _mean(results, "collaborative", metric)
         assert plots.format_metric(metric, mean)[0] in texts, metric
-    tiles = {ax.texts[0].get_text(): ax for ax in fig.axes}
-    for metric, name in zip(dora.KEYS, ("Deployment frequency", "Lead time for changes",
-                                        "Time to restore", "Change failure rate")):
-        cls = dora.classify(metric, _mean(results, "collaborative", metric), 2019)
-        ax = tiles[name]
-        assert cls.label in [t.get_text() for t in ax.texts], (metric, cls.label)
+    # One tile per key in DORA's order, named by the registry's short name.
+    assert [ax.texts[0].get_text() for ax in fig.axes] == [
+        "Deploy frequency", "Lead time", "Change failure", "Time to restore", "Rework rate"]
+    tiles = dict(zip(FIVE, fig.axes))
+    for key in dora.KEYS:
+        cls = dora.classify(key, _mean(results, "collaborative", key), 2019)
+        ax = tiles[key]
+        assert cls.label in [t.get_text() for t in ax.texts], (key, cls.label)
         # The tile is drawn in its cluster's colour.
         edge = ax.patches[0].get_edgecolor()
         assert edge == pytest.approx(to_rgba(plots.CLUSTER_COLOURS[cls.cluster or "n/a"]))
@@ -213,7 +237,7 @@ def test_compare_dora_has_every_scenario_and_shaded_clusters(results):
 def test_band_regions_agree_with_classify(metric, year):
     lo, hi = (1e-3, 10.0) if metric == "deploy_frequency_per_day" else (
         (0.001, 1.0) if metric == "change_failure_rate" else (0.1, 1e4))
-    regions = plots._bands_regions(metric, year, lo, hi)
+    regions = band_regions(metric, year, lo, hi)
     assert regions[0][0] == lo and regions[-1][1] == hi
     assert all(a[1] == b[0] for a, b in zip(regions, regions[1:]))  # contiguous
     for v in np.geomspace(lo, hi, 157)[1:-1]:
@@ -288,8 +312,10 @@ def test_value_stream_map_bars_are_stage_times(logs):
         work, wait = ax.containers[0], ax.containers[1]
         assert [p.get_width() for p in work] == pytest.approx(table["work_hours"].tolist())
         assert [p.get_width() for p in wait] == pytest.approx(table["wait_hours"].tolist())
-        eff = flow_metrics(log)["flow_efficiency"]
-        assert ax.get_title(loc="left").startswith(f"{label}: flow efficiency {eff * 100:.0f}%")
+        fm = flow_metrics(log)
+        assert ax.get_title(loc="left") == (
+            f"{label}: flow efficiency {format_value('flow_efficiency', fm['flow_efficiency'])}"
+            f"; mean flow time {format_value('mean_flow_time_hours', fm['mean_flow_time_hours'])}")
         assert [t.get_text().split(" (")[0] for t in ax.get_yticklabels()] == list(table.index)
     _render(fig)
 
@@ -302,6 +328,56 @@ def test_value_stream_map_counts_a_deploy_once(logs):
     assert deploy == "deploy" or float(deploy.split("×")[1].rstrip(")")) < 1.5, deploy
 
 
+def _relog(log, stream, stages=None):
+    """``log``'s tables read against another value stream (a real team's log is read so)."""
+    return EventLog.from_frames(
+        items=log.items, stages=log.stages if stages is None else stages, deploys=log.deploys,
+        incidents=log.incidents, start_hours=log.start_hours, end_hours=log.end_hours,
+        capacity=log.capacity, headcount=log.headcount,
+        work_hours_per_week=log.work_hours_per_week,
+        cost_per_person_hour=log.cost_per_person_hour, stream=stream)
+
+
+def _with_toy_stage(log):
+    """The log as if its value stream had a stage "toy" after develop that took review's rows."""
+    stream = VALUE_STREAM.insert(Stage("toy", "toy stage", "work",
+                                       {"siloed": "dev", "collaborative": "own"}),
+                                 after="develop")
+    return _relog(log, stream, log.stages.replace({"stage": {"review": "toy"}}))
+
+
+def _reversed_stream(log):
+    planned = [s for s in VALUE_STREAM.stages if not s.incident]
+    incident = [s for s in VALUE_STREAM.stages if s.incident]
+    return _relog(log, ValueStream(stages=tuple(planned[::-1] + incident)))
+
+
+def _map_stages(fig) -> list[str]:
+    return [t.get_text().split(" (")[0] for t in fig.axes[0].get_yticklabels()]
+
+
+def test_charts_take_stage_order_from_the_logs_value_stream(logs):
+    log = logs["siloed"]
+    toy = _with_toy_stage(log)
+    assert "review" not in toy.stream.order[:3] and toy.stream.order[2] == "toy"
+    ticks = _map_stages(plots.value_stream_map(toy))
+    assert "toy" in ticks and "review" not in ticks
+    assert ticks.index("toy") == ticks.index("develop") + 1
+    board = [t.get_text() for t in plots.step_through(toy, 40 * 24.0).axes[0].get_xticklabels()]
+    assert board.index("toy") == board.index("develop") + 1
+    cfd = plots.cumulative_flow(toy, stages=["arrived", "toy", "deployed"])
+    assert [ln.get_label().split(" (")[0] for ln in cfd.axes[0].lines] == ["arrived", "toy",
+                                                                            "deployed"]
+    # A stream in another order reorders the map and the board.
+    back = _reversed_stream(log)
+    ticks = _map_stages(plots.value_stream_map(back))
+    assert ticks == [s for s in back.stream.order if s in ticks]
+    assert ticks == list(stage_times(log).index)[::-1]
+    board = [t.get_text() for t in plots.step_through(back, 40 * 24.0).axes[0].get_xticklabels()]
+    planned = [c for c in board if c != "incident work"]
+    assert planned == [s for s in back.stream.order if s in planned] and len(planned) > 3
+
+
 def test_utilisation_chart_values(logs):
     log = logs["siloed"]
     fig = plots.utilisation_chart(log)
@@ -311,9 +387,12 @@ def test_utilisation_chart_values(logs):
     assert [p.get_height() for p in ax.patches[:len(util)]] == pytest.approx(
         [u * 100 for u in util.values()])
     texts = [t.get_text() for t in ax.texts]
-    assert all(f"{u * 100:.0f}%" in texts for u in util.values())
+    assert all(format_value(f"utilisation_{team}", u) in texts for team, u in util.items())
+    assert all(t.endswith("%") for t in texts[:len(util)])
     fm = flow_metrics(log)
-    assert f"{fm['unplanned_work_share'] * 100:.1f}%" in [t.get_text() for t in ax2.texts]
+    texts2 = [t.get_text() for t in ax2.texts]
+    assert format_value("unplanned_work_share", fm["unplanned_work_share"]) in texts2
+    assert format_value("rework_work_share", fm["rework_work_share"]) in texts2
     _render(fig)
 
 
@@ -321,10 +400,12 @@ def test_sweep_curve_means_and_errors(scenarios):
     res = sweep(replace(scenarios[1], horizon_days=60.0), "arrival_rate_per_day", [0.5, 1.0],
                 n=2, seed=SEED, executor="serial")
     fig = plots.sweep_curve(res, "arrival_rate_per_day", "lead_time_hours")
-    _check_figure(fig, {"x": ("(per day)",), "y": ("(hours)", "(days)")})
+    _check_figure(fig, {"x": ("(per day)",), "y": ("(minutes)", "(hours)", "(days)", "(weeks)")})
     line = fig.axes[0].lines[0]
     expected = res.frame.groupby("arrival_rate_per_day")["lead_time_hours"].mean()
-    factor = 1 / 24 if "(days)" in fig.axes[0].get_ylabel() else 1.0
+    scale = scale_for("lead_time_hours", float(res.frame["lead_time_hours"].median()))
+    factor = scale[0]
+    assert fig.axes[0].get_ylabel() == column_title("lead_time_hours", scale)
     assert list(line.get_xdata()) == [0.5, 1.0]
     assert list(line.get_ydata()) == pytest.approx((expected * factor).tolist())
     assert fig.axes[0].collections  # the confidence band
