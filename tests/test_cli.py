@@ -358,6 +358,6 @@ def test_dora_table_clusters_units_and_footer():
 def test_format_cell_units_and_missing_values():
     assert scale_for("deploy_frequency_per_day", 0.5) == (7.0, "/week")
     assert scale_for("lead_time_hours", 72.0) == (1 / 24, " days")
-    assert format_cell("change_failure_rate", 0.123, 0.1, 0.146) == "12.3% [10.0, 14.6]"
+    assert format_cell("change_failure_rate", 0.123, 0.1, 0.146) == "12% [10, 15]"
     assert format_cell("lead_time_hours", 5.0) == "5.00 h"  # one replication: no interval
     assert format_cell("lead_time_hours", math.nan, 1.0, 2.0) == "n/a"

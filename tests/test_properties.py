@@ -1,5 +1,5 @@
 """Property tests (hypothesis): any valid Scenario runs, conserves changes and keeps every
-metric in range; any out-of-range input is refused with a message naming the field.
+metric in range, and survives a YAML round trip.
 
 Scenarios are drawn from the field metadata (``devsim.field_info``), so a field added to
 the Scenario is covered without touching this file. Only the size of a run is narrowed
@@ -8,9 +8,6 @@ field ranges over its whole valid interval or all its choices.
 """
 from __future__ import annotations
 
-import math
-
-import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -93,54 +90,9 @@ def test_any_valid_scenario_runs_conserves_items_and_keeps_metrics_in_range(
     assert s.to_dict() == before
 
 
-# --- bad input ---------------------------------------------------------------------------
-
-NUMERIC = [n for n, meta in INFO.items() if meta["choices"] is None and n != "name"]
-CHOICE = [n for n, meta in INFO.items() if meta["choices"] is not None]
-
-
-@st.composite
-def out_of_range(draw):
-    """(field, value) with value outside the field's allowed range, not finite, not a
-    number, or (for whole-number fields) a fraction or a bool."""
-    name = draw(st.sampled_from(NUMERIC))
-    meta = INFO[name]
-    lo, hi = meta["min"], meta["max"]
-    options = [
-        st.floats(max_value=lo, exclude_max=True, allow_nan=False, allow_infinity=False),
-        st.floats(min_value=hi, exclude_min=True, allow_nan=False, allow_infinity=False),
-        st.sampled_from([math.nan, math.inf, -math.inf, "1", None, True, [1]]),
-    ]
-    if _is_int(meta):
-        options += [
-            st.integers(max_value=int(lo) - 1),
-            st.integers(min_value=int(hi) + 1),
-            # A fraction inside the range: only whole numbers are allowed.
-            st.floats(float(lo), float(hi)).filter(lambda v: not float(v).is_integer()),
-        ]
-    return name, draw(st.one_of(options))
-
-
-@given(bad=out_of_range())
-def test_out_of_range_value_is_refused_naming_the_field(bad):
-    """Scenario(field=bad value) raises ScenarioError whose message starts with the field."""
-    name, value = bad
-    with pytest.raises(ScenarioError) as info:
-        Scenario(**{name: value})
-    message = str(info.value)
-    assert message.startswith(f"{name}:"), message
-    assert "\n" not in message
-
-
-@given(name=st.sampled_from(CHOICE), value=st.text(max_size=12))
-def test_unknown_choice_is_refused_listing_the_choices(name, value):
-    """A value that is not one of a field's choices is refused; the message lists them."""
-    assume(value not in INFO[name]["choices"])
-    with pytest.raises(ScenarioError) as info:
-        Scenario(**{name: value})
-    message = str(info.value)
-    assert message.startswith(f"{name}:"), message
-    assert all(repr(c) in message for c in INFO[name]["choices"])
+# --- files -------------------------------------------------------------------------------
+# (Refusal of out-of-range values and unknown choices is tested with hypothesis in
+# test_scenario.py, next to the rest of the validation.)
 
 
 @given(s=scenarios())
