@@ -217,7 +217,9 @@ def scale_for(key: str, value: float) -> tuple[float, str]:
         NaN gives the metric's base unit.
     """
     m = metric(key)
-    v = abs(float(value)) if _finite(value) else math.nan
+    # Decided on the value as it will read (3 significant digits), so 47.999 hours reads
+    # "2.00 days", not "48.0 h".
+    v = float(f"{abs(float(value)):.3g}") if _finite(value) else math.nan
     if m.kind == "rate":
         if not v < 1.0:          # NaN, or daily or more
             return 1.0, "/day"
@@ -240,12 +242,12 @@ def scale_for(key: str, value: float) -> tuple[float, str]:
 
 
 def _decimals(x: float, kind: str) -> int:
-    a = abs(x)
+    if kind == "share":
+        return 0 if x == 0 or round(abs(x), 1) >= 10 else 1
+    a = float(f"{abs(x):.3g}")
     if kind == "money" or a >= 100 or a == 0:
         return 0
-    if a >= 10:
-        return 1 if kind != "share" else 0
-    return 2 if kind != "share" else 1
+    return 1 if a >= 10 else 2
 
 
 def _number(x: float, decimals: int) -> str:
@@ -328,7 +330,11 @@ def column_title(key: str, scale: tuple[float, str] | None = None, *, short: boo
         unit = unit_words(key, scale=scale)
     else:
         unit = m.unit
-    return f"{name} ({unit})" if unit else name
+    if not unit:
+        return name
+    if name.endswith(")"):   # "Lead time for changes (median)" -> "(median, days)"
+        return f"{name[:-1]}, {unit})"
+    return f"{name} ({unit})"
 
 
 def _column_scale(key: str, values: Iterable[float]) -> tuple[float, str]:

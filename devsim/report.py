@@ -27,12 +27,18 @@ __all__ = ["dora_table", "sweep_table", "describe_changes", "readable", "format_
 
 #: Rows of the DORA section: (metric, row label). Lead time for changes has its median and
 #: its 90th percentile; only the median is classified (it is what DORA's bands describe).
-DORA_ROWS = tuple((k, metric(k).name) for k in (
+def _row_label(key: str) -> str:
+    """The short name, saying "median" where the metric is one (narrow enough for 2 columns)."""
+    m = metric(key)
+    return m.short + (" (median)" if "(median)" in m.name else "")
+
+
+DORA_ROWS = tuple((k, _row_label(k)) for k in (
     "deploy_frequency_per_day", "lead_time_hours", "lead_time_p90_hours", "change_failure_rate",
     "time_to_restore_hours", "rework_rate"))
 
 #: Rows of the flow section (no published clusters).
-FLOW_ROWS = tuple((k, metric(k).name) for k in (
+FLOW_ROWS = tuple((k, _row_label(k)) for k in (
     "flow_lead_time_hours", "throughput_per_day", "mean_wip", "flow_efficiency",
     "unplanned_work_share", "cost_per_change"))
 
@@ -140,7 +146,7 @@ def dora_table(results, year: int = 2019, *, width: int = 100) -> str:
         ("", [["mean [95% CI]", "cluster"] for _ in names]), ("-", None), ("DORA keys", None)]
     for metric, label in DORA_ROWS:
         if metric == "time_to_restore_hours" and year >= 2023:
-            label = "Recovery time (median)"   # DORA's name for it from 2023
+            label = "Recovery time (median)"   # DORA's name for it from 2023 on
         groups = []
         for n in names:
             tag = "-"

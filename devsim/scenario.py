@@ -331,9 +331,19 @@ def with_change_size(scenario: Scenario, change_size_person_hours: float) -> Sce
     The arrival rate is scaled so that ``demand_person_hours_per_day`` stays the same: only
     the batch size changes, not the amount of work.
     """
+    by_name = {f.name: f for f in fields(Scenario)}
+    _check_field(by_name["change_size_person_hours"], change_size_person_hours)
     demand = scenario.demand_person_hours_per_day
+    rate = round(demand / change_size_person_hours, 6)
+    meta = by_name["arrival_rate_per_day"].metadata
+    if not meta["min"] <= rate <= meta["max"]:
+        raise ScenarioError(
+            f"change_size_person_hours: {change_size_person_hours!r} would need {rate:g} changes "
+            f"a day to keep the demand of {demand:g} person-hours a day, and arrival_rate_per_day "
+            f"allows {meta['min']} to {meta['max']}; give a size from "
+            f"{demand / meta['max']:.3g} to {demand / meta['min']:.3g} person-hours")
     return replace(scenario, change_size_person_hours=change_size_person_hours,
-                   arrival_rate_per_day=round(demand / change_size_person_hours, 6))
+                   arrival_rate_per_day=rate)
 
 
 def presets() -> dict[str, Scenario]:

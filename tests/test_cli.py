@@ -51,7 +51,7 @@ def test_compare_prints_both_presets_clusters_and_ci(capsys):
     assert "siloed" in out and "collaborative" in out
     assert "mean [95% CI]" in out
     # every DORA key row carries an interval in brackets and a cluster per scenario
-    row = next(line for line in out.splitlines() if line.startswith("Deployment frequency"))
+    row = next(line for line in out.splitlines() if line.startswith("Deploy frequency"))
     assert row.count("[") == 2 and sum(row.count(c) for c in CLUSTERS) == 2
     overall = next(line for line in out.splitlines() if line.startswith("Overall DORA cluster"))
     assert sum(overall.count(c) for c in CLUSTERS) == 2
@@ -339,11 +339,11 @@ def test_dora_table_clusters_units_and_footer():
     lines = text.splitlines()
     overall = next(line for line in lines if line.startswith("Overall"))
     assert overall.split()[-2:] == ["Elite", "Low"]
-    freq = next(line for line in lines if line.startswith("Deployment frequency"))
+    freq = next(line for line in lines if line.startswith("Deploy frequency"))
     assert "3.00/day [" in freq and "/year" in freq
-    lead = next(line for line in lines if line.startswith("Lead time for changes, median"))
+    lead = next(line for line in lines if line.startswith("Lead time (median)"))
     assert "10.0 h" in lead and "40.0 days" in lead and "Elite" in lead
-    cfr = next(line for line in lines if line.startswith("Change failure rate"))
+    cfr = next(line for line in lines if line.startswith("Change failure"))
     assert "5.0%" in cfr and "Low*" in cfr  # 70% is worse than 2019's low band (46-60%)
     ttr = next(line for line in lines if line.startswith("Time to restore"))
     assert "30.0 min" in ttr and "n/a" in ttr  # no incident: no value and no cluster

@@ -207,11 +207,7 @@ def test_with_change_size_keeps_the_demand(size):
 
 @pytest.mark.parametrize("size", [
     0.4, 500.0,
-    # Reported bug: 0 raises ZeroDivisionError (demand / size) before any validation, and a
-    # negative size is refused as "arrival_rate_per_day: -4.0 ..." (the derived rate),
-    # not as the argument the learner typed.
-    pytest.param(0.0, marks=pytest.mark.xfail(strict=True, reason="reported bug: 0 divides by zero")),
-    pytest.param(-4.0, marks=pytest.mark.xfail(strict=True, reason="reported bug: names the arrival rate")),
+    0.0, -4.0, 0.01,
 ])
 def test_with_change_size_refuses_a_size_out_of_range_naming_it(size):
     with pytest.raises(ScenarioError, match="^change_size_person_hours: "):
