@@ -137,3 +137,34 @@ def test_a_real_teams_log_is_summarised_and_classified():
         "deploy_frequency_per_day": "high", "lead_time_hours": None,
         "time_to_restore_hours": "high", "change_failure_rate": "low"}
     assert overall_cluster(classes, 2019) == "low"
+
+
+# --- named rows -------------------------------------------------------------------------------
+
+def test_a_row_with_a_misnamed_column_fails_where_it_is_built():
+    from devsim.log import StageRow
+
+    fields = dict(item_id=0, stage="develop", team="dev", queued=0.0, started=0.0,
+                  finished=1.0, effort_person_hours=1.0, work_hours=1.0, work_type="planned")
+    assert StageRow(**fields)._fields == STAGE_COLUMNS
+    wrong = dict(fields)
+    wrong["effort_hours"] = wrong.pop("effort_person_hours")
+    with pytest.raises(TypeError, match="effort_hours|effort_person_hours"):
+        StageRow(**wrong)
+
+
+def test_every_column_the_metrics_read_is_a_field_of_a_row():
+    """A field renamed in devsim.log but not in devsim.metrics (or the reverse) fails here."""
+    import re
+    from pathlib import Path
+
+    import devsim.metrics
+
+    source = Path(devsim.metrics.__file__).read_text(encoding="utf-8")
+    read = set(re.findall(r'\[\s*"([a-z_]+)"\s*\]', source))
+    columns = set(ITEM_COLUMNS) | set(STAGE_COLUMNS) | set(DEPLOY_COLUMNS) | set(INCIDENT_COLUMNS)
+    # columns metrics make themselves (stage_times, wip_series)
+    derived = {"wait", "person", "people", "rows", "visits", "delta", "wip", "time"}
+    unknown = sorted(read - columns - derived)
+    assert not unknown, f"devsim/metrics.py reads columns no row has: {unknown}"
+    assert {"deployed", "committed", "finished", "work_type", "restored"} <= read
