@@ -27,8 +27,11 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import math
 import os
+import re
 import sys
+import warnings
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any, Sequence
@@ -36,8 +39,8 @@ from typing import Any, Sequence
 from . import dora, experiment, leaderboard
 from .registry import METRICS, is_metric
 from .report import describe_changes, dora_table, sweep_table
-from .scenario import (Scenario, ScenarioError, field_info, load_scenario, presets,
-                       resolve_scenario, with_change_size)
+from .scenario import (Scenario, ScenarioError, ScenarioWarning, field_info, load_scenario,
+                       presets, resolve_scenario, with_change_size)
 from .workspace import sync_workspace
 
 __all__ = ["main", "build_parser"]
@@ -54,7 +57,18 @@ class UsageError(Exception):
     """Bad command-line syntax; reported like every other input error."""
 
 
+#: What argparse should read as a (negative) value, not an option: -1, -0.5, -1e3, -inf, -nan.
+NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$",
+                             re.IGNORECASE)
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # argparse reads "-inf" and "-1e3" as unknown options; no devsim option looks like a
+        # number, so every number-like word is a value (a sweep value, a bad --seed).
+        self._negative_number_matcher = NEGATIVE_NUMBER
+
     # argparse prints the whole usage before its error; one line is easier to read and test.
     def error(self, message: str):  # noqa: D102
         raise UsageError(message)
@@ -149,12 +163,23 @@ def _parse_value(field_name: str, text: str) -> Any:
     try:
         value = float(text)
     except ValueError:
-        raise ScenarioError(f"{field_name}: {text!r} is not allowed; {allowed}") from None
-    if is_int:
-        if not value.is_integer():
-            raise ScenarioError(f"{field_name}: {text!r} is not allowed; {allowed}")
-        return int(value)
-    return value
+        raise ScenarioError(f"{field_name}: {_quote(text)} is not allowed; {allowed}") from None
+    if not math.isfinite(value) or (is_int and not value.is_integer()):
+        raise ScenarioError(f"{field_name}: {_quote(text)} is not allowed; {allowed}")
+    if not info["min"] <= value <= info["max"]:
+        raise ScenarioError(f"{field_name}: {_quote(text)} is out of range; allowed "
+                            f"{info['min']} to {info['max']} ({info['unit']})")
+    return int(value) if is_int else value
+
+
+def _quote(text: str, limit: int = 40) -> str:
+    """A typed word quoted for a message, cut to ``limit`` characters."""
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text)} characters)"
+
+
+def _printable(text: str) -> str:
+    """Text safe to print anywhere: a file name's undecodable bytes shown as \\xNN."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _check_field(name: str) -> None:
@@ -162,7 +187,7 @@ def _check_field(name: str) -> None:
     if name not in valid:
         close = difflib.get_close_matches(name, valid, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
-        raise ScenarioError(f"field: {name!r} is not a Scenario field; {hint}"
+        raise ScenarioError(f"field: {_quote(name)} is not a Scenario field; {hint}"
                             f"valid fields are: {', '.join(valid)}")
 
 
@@ -171,7 +196,7 @@ def _check_metrics(metrics: Sequence[str]) -> list[str]:
         if not is_metric(m):
             close = difflib.get_close_matches(m, list(METRICS), n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
-            raise ValueError(f"metric: {m!r} is not allowed; {hint}choose from "
+            raise ValueError(f"metric: {_quote(m)} is not allowed; {hint}choose from "
                              f"{', '.join(METRICS)} or utilisation_<team>")
     return list(dict.fromkeys(metrics))
 
@@ -238,8 +263,13 @@ def cmd_sweep(args) -> int:
                              f"not {args.field!r}")
         apply = with_change_size
     # Build every variant first so a bad value fails before any run, naming the field.
+    said = set(base.warnings())  # the file's own warnings were given when it was read
     for v in values:
-        (apply or (lambda s, x: replace(s, **{args.field: x})))(base, v)
+        variant = (apply or (lambda s, x: replace(s, **{args.field: x})))(base, v)
+        for text in variant.warnings():
+            if text not in said:
+                said.add(text)
+                warnings.warn(ScenarioWarning(text), stacklevel=1)
     res = experiment.sweep(base, args.field, values, n=args.n, seed=args.seed, apply=apply,
                            progress=_progress(len(values) * args.n))
     print(sweep_table(res, args.field, metrics, args.year))
@@ -247,16 +277,27 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    """Check scenario files; one line per file (ok on stdout, an error on stderr)."""
+    """Check every scenario file given: ``FILE: ok`` on stdout, then a ``FILE: warning: ...``
+    line per field that has no effect; a bad file is one error line on stderr and the
+    others are still checked. Returns 2 if any file failed."""
     status = 0
     for path in args.files:
-        try:
-            load_scenario(path)
-        except ScenarioError as exc:
-            _error(exc)
-            status = 2
-        else:
-            print(f"{path}: ok")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ScenarioWarning)
+            try:
+                load_scenario(path)
+            except KeyboardInterrupt:
+                raise
+            except (ScenarioError, ValueError, OSError) as exc:
+                _error(exc)
+                status = 2
+                continue
+        print(_printable(f"{path}: ok"))
+        for w in caught:
+            if issubclass(w.category, ScenarioWarning):
+                text = str(w.message)
+                text = text[len(str(path)):].lstrip(": ") if text.startswith(str(path)) else text
+                print(_printable(f"{path}: warning: {text}"))
     return status
 
 
@@ -309,6 +350,12 @@ def cmd_leaderboard(args) -> int:
 
 def cmd_workspace(args) -> int:
     """Copy or update the course into the learner's folder and print what happened."""
+    if not args.dest.strip():
+        raise ValueError("dest: '' is not allowed; give the folder for your workspace (it is "
+                         "created if missing)")
+    if args.source is not None and not args.source.strip():
+        raise ValueError("--source: '' is not allowed; give the course folder holding "
+                         "notebooks/ and exercises/")
     print(sync_workspace(args.dest, source=args.source))
     return 0
 
@@ -406,7 +453,16 @@ def _message(exc: BaseException) -> str:
 
 def _error(exc: BaseException | str) -> None:
     text = exc if isinstance(exc, str) else _message(exc)
+    text = _printable(" ".join(text.split()))
     print(f"{PROG}: error: {text}", file=sys.stderr)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    # A scenario warning is one line like an error; other warnings keep Python's format.
+    if issubclass(category, ScenarioWarning):
+        print(_printable(f"{PROG}: warning: {' '.join(str(message).split())}"), file=sys.stderr)
+    else:
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -420,7 +476,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        Exit status: 0 on success, 2 on bad input (one line on stderr), 130 on Ctrl-C.
+        Exit status: 0 on success, 1 for a leaderboard with nobody ranked, 2 on bad input
+        (one line on stderr; also an unexpected error, which ``DEVSIM_DEBUG=1`` shows in
+        full), 130 on Ctrl-C. A scenario field that has no effect is one
+        ``devsim: warning: ...`` line on stderr (``devsim validate`` prints it on stdout).
     """
     parser = build_parser()
     try:
@@ -429,13 +488,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error(str(exc))
         return 2
     except SystemExit as exc:  # --help and --version exit through argparse
-        return int(exc.code or 0)
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 2
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
     if getattr(args, "func", None) is None:
         commands = ", ".join(parser.commands)
         _error(f"give a command: {commands} (devsim COMMAND --help for more)")
         return 2
     try:
-        return args.func(args)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", ScenarioWarning)
+            warnings.showwarning = _show_warning
+            return args.func(args)
     except BrokenPipeError:
         # The reader went away (devsim ... | head): not an error worth a message.
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -447,6 +512,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _error("interrupted")
         return 130
+    except Exception as exc:  # noqa: BLE001 - never a traceback; DEVSIM_DEBUG=1 shows it
+        if os.environ.get("DEVSIM_DEBUG"):
+            raise
+        _error(f"unexpected {type(exc).__name__}: {_message(exc)[:200]} (this is a devsim "
+               "bug; run with DEVSIM_DEBUG=1 for the details and report it)")
+        return 2
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ Runs go to a process pool by default; the pool is created once and reused by lat
 """
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import os
@@ -29,7 +30,8 @@ from .log import EventLog
 from .metrics import summarise
 from .model import run
 from .registry import DORA_KEYS, LABELS, summary_table
-from .scenario import Scenario, ScenarioError, resolve_scenario, scenario_from_dict
+from .scenario import Scenario, ScenarioError, field_info, resolve_scenario, scenario_from_dict
+from .yamlsafe import short_repr as _short
 
 __all__ = ["Results", "replicate", "compare", "sweep", "transformation", "combine", "mean_ci",
            "load_results", "shutdown", "MemoExecutor", "LogCache", "run_logs",
@@ -155,7 +157,10 @@ class LogCache:
         self.runs = 0
 
     def get(self, scenario: Scenario, seed: int, replication: int = 0) -> EventLog:
-        key = (scenario, int(seed), int(replication))
+        if not isinstance(scenario, Scenario):
+            raise TypeError(f"scenario: expected a Scenario, got {type(scenario).__name__}")
+        key = (scenario, _check_seed(seed), _check_replication(replication))
+        seed, replication = key[1], key[2]
         if key not in self._logs:
             if len(self._logs) >= self.size:
                 self._logs.pop(next(iter(self._logs)))
@@ -173,10 +178,10 @@ def run_logs(scenario: Scenario | str, n: int = 1, seed: int = DEFAULT_SEED) -> 
     For analyses that need more than :func:`devsim.metrics.summarise` gives (stage times,
     a chart of one run); replication *i* is the same run as in :func:`compare`.
     """
-    _check_n(n)
-    _check_seed(seed)
+    n = _check_n(n)
+    seed = _check_seed(seed)
     s = resolve_scenario(scenario)
-    return [run(s, seed=seed, replication=r) for r in range(int(n))]
+    return [run(s, seed=seed, replication=r) for r in range(n)]
 
 
 def _one(task: tuple[Scenario, int, int]) -> dict[str, float]:
@@ -200,8 +205,28 @@ def mean_ci(values: Iterable[float]) -> tuple[float, float, float]:
     """Mean and 95% confidence interval (Student's t) of the non-NaN values.
 
     Returns (mean, low, high); the interval is NaN with fewer than two values.
+
+    Raises
+    ------
+    TypeError
+        If ``values`` is not an iterable of numbers (the message names the first bad one).
     """
-    v = [float(x) for x in values if x is not None and not math.isnan(float(x))]
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"values: expected numbers, got the text {_short(values)}")
+    try:
+        items = list(values)
+    except TypeError:
+        raise TypeError(f"values: expected an iterable of numbers, got "
+                        f"{type(values).__name__}") from None
+    v = []
+    for x in items:
+        if x is None:
+            continue
+        if isinstance(x, (str, bytes)) or not isinstance(x, numbers.Real):
+            raise TypeError(f"values: {_short(x)} is not a number")
+        x = float(x)
+        if not math.isnan(x):
+            v.append(x)
     if not v:
         return math.nan, math.nan, math.nan
     m = statistics.fmean(v)
@@ -230,10 +255,42 @@ class Results:
     seed: int
     labels: dict[str, tuple[str, str]] = field(default_factory=lambda: dict(LABELS))
 
+    def _metric_columns(self, by: str = "scenario") -> list[str]:
+        # Numbers only: a sweep over a choice field (approval) adds a column of words.
+        return [c for c in self.frame.columns if c not in ("scenario", "replication", "seed", by)
+                and pd.api.types.is_numeric_dtype(self.frame[c])]
+
+    def _check_metrics(self, metrics, by: str) -> list[str]:
+        cols = self._metric_columns(by)
+        if isinstance(metrics, str):
+            metrics = [metrics]
+        try:
+            metrics = list(metrics)
+        except TypeError:
+            raise TypeError(f"metrics: expected a list of metric names, got "
+                            f"{type(metrics).__name__}") from None
+        for m in metrics:
+            if not isinstance(m, str) or m not in cols:
+                raise ValueError(f"metric: {_short(m)} is not in these results; choose from "
+                                 f"{', '.join(cols)}")
+        return metrics
+
+    def _check_by(self, by: str) -> None:
+        if not isinstance(by, str) or by not in self.frame.columns:
+            raise ValueError(f"by: {_short(by)} is not a column of these results; choose from "
+                             f"{', '.join(map(str, self.frame.columns))}")
+
     def summary(self, metrics: Sequence[str] | None = None, by: str = "scenario") -> pd.DataFrame:
-        """Mean and 95% CI per group: one row per (group, metric) with ``mean, ci_low, ci_high, n``."""
-        metrics = list(metrics) if metrics else [c for c in self.frame.columns
-                                                 if c not in ("scenario", "replication", "seed", by)]
+        """Mean and 95% CI per group: one row per (group, metric) with ``mean, ci_low, ci_high, n``.
+
+        Raises
+        ------
+        ValueError
+            If a metric or ``by`` is not a column of the results (the message lists them).
+        """
+        self._check_by(by)
+        metrics = self._check_metrics(metrics, by) if metrics is not None else []
+        metrics = metrics or self._metric_columns(by)
         rows = []
         for key, grp in self.frame.groupby(by, sort=False):
             for m in metrics:
@@ -252,63 +309,269 @@ class Results:
         return summary_table(self.summary(keys, by=by), by=by)
 
     def difference(self, metric: str, a: str, b: str) -> tuple[float, float, float]:
-        """Mean and 95% CI of ``b - a`` for ``metric``, paired by replication (CRN)."""
+        """Mean and 95% CI of ``b - a`` for ``metric``, paired by replication (CRN).
+
+        Raises
+        ------
+        ValueError
+            If ``metric``, ``a`` or ``b`` is not in the results (the message lists the
+            choices).
+        """
+        self._check_metrics([metric], "scenario")
+        labels = list(dict.fromkeys(self.frame["scenario"]))
+        for arg, label in (("a", a), ("b", b)):
+            if not isinstance(label, str) or label not in labels:
+                raise ValueError(f"{arg}: {_short(label)} is not a scenario of these results; "
+                                 f"choose from {', '.join(map(str, labels))}")
         f = self.frame
         pa = f[f["scenario"] == a].set_index("replication")[metric]
         pb = f[f["scenario"] == b].set_index("replication")[metric]
         return mean_ci((pb - pa).dropna())
 
     def to_dict(self) -> dict[str, Any]:
+        """Seed, scenarios and rows as plain JSON values.
+
+        Floats are Python floats (``json`` writes them with ``repr``, so they read back bit
+        for bit); NaN becomes ``null``; ``columns`` records each column's dtype so
+        :func:`load_results` rebuilds the same frame.
+        """
+        rows = []
+        for rec in self.frame.to_dict(orient="records"):
+            rows.append({str(k): _plain(v) for k, v in rec.items()})
         return {"devsim_results": 1, "seed": self.seed,
                 "scenarios": {k: s.to_dict() for k, s in self.scenarios.items()},
-                "rows": json.loads(self.frame.to_json(orient="records"))}
+                "columns": [[str(c), str(t)] for c, t in self.frame.dtypes.items()],
+                "rows": rows}
 
     def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
         """Write ``.csv`` (scenarios and seed in ``#`` header lines) or ``.json``.
 
-        An existing file is kept unless ``overwrite=True``.
+        Both read back with :func:`load_results` to the same numbers, bit for bit.
+
+        Raises
+        ------
+        ValueError
+            If ``path`` does not end in .csv or .json, or is a folder.
+        FileExistsError
+            If the file exists and ``overwrite`` is False (the file is left untouched).
+        FileNotFoundError
+            If the folder does not exist (the message names it).
         """
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"path: expected a file name, got {type(path).__name__}")
         path = Path(path)
         if path.suffix not in (".csv", ".json"):
-            raise ValueError(f"path: {str(path)!r} must end in .csv or .json")
+            raise ValueError(f"path: {_short(str(path))} must end in .csv or .json")
+        if path.is_dir():
+            raise ValueError(f"path: {_short(str(path))} is a folder; give a file name ending "
+                             "in .csv or .json")
         if path.exists() and not overwrite:
             raise FileExistsError(f"{path}: already exists; pass overwrite=True to replace it")
+        folder = path.parent if str(path.parent) else Path(".")
+        if not folder.is_dir():
+            raise FileNotFoundError(f"{path}: the folder '{folder}' does not exist; create it "
+                                    "first")
+        mode = "w" if overwrite else "x"  # "x": never replace a file that appeared meanwhile
         if path.suffix == ".json":
-            path.write_text(json.dumps(self.to_dict(), indent=1), encoding="utf-8")
+            with path.open(mode, encoding="utf-8") as fh:
+                fh.write(json.dumps(self.to_dict(), indent=1))
         else:
             head = json.dumps({"seed": self.seed,
                                "scenarios": {k: s.to_dict() for k, s in self.scenarios.items()}})
-            with path.open("w", encoding="utf-8", newline="") as fh:
-                fh.write(f"# devsim results; reproduce with the scenarios and seed below\n# {head}\n")
+            with path.open(mode, encoding="utf-8", newline="") as fh:
+                fh.write(f"{_CSV_MARK}; reproduce with the scenarios and seed below\n# {head}\n")
                 self.frame.to_csv(fh, index=False)
         return path
 
 
+_CSV_MARK = "# devsim results"
+_NEEDED = ("scenario", "replication", "seed")
+
+
+def _plain(value: Any) -> Any:
+    """A JSON value: numpy scalars as Python ones, NaN as null."""
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        try:
+            value = value.item()
+        except (TypeError, ValueError):
+            pass
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
 def load_results(path: str | Path) -> Results:
-    """Read a file written by :meth:`Results.save`."""
+    """Read a file written by :meth:`Results.save`.
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no such file.
+    ValueError
+        If the file is a folder, does not end in .csv or .json, or is not a devsim results
+        file (empty, not UTF-8, truncated, another program's): one message naming the file
+        and what was expected.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path: expected a file name, got {type(path).__name__}")
     path = Path(path)
-    if path.suffix == ".json":
-        data = json.loads(path.read_text(encoding="utf-8"))
-        frame = pd.DataFrame(data["rows"])
-    else:
-        with path.open(encoding="utf-8") as fh:
-            fh.readline()
-            data = json.loads(fh.readline()[2:])
-        frame = pd.read_csv(path, comment="#")
-    scenarios = {k: scenario_from_dict(v) for k, v in data["scenarios"].items()}
-    return Results(frame=frame, scenarios=scenarios, seed=int(data["seed"]))
+    if path.suffix not in (".csv", ".json"):
+        raise ValueError(f"path: {_short(str(path))} must end in .csv or .json")
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such results file")
+    if path.is_dir():
+        raise ValueError(f"{path}: is a folder, not a results file")
+    expected = (f"expected a devsim results {path.suffix[1:].upper()} file written by "
+                "Results.save or devsim export")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: is not UTF-8 text; {expected}") from None
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    try:
+        if path.suffix == ".json":
+            data, frame = _read_json(text)
+        else:
+            data, frame = _read_csv(text)
+        seed = data.get("seed")
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise _Bad(f"its seed is {_short(seed)}, not a whole number >= 0")
+        raw = data.get("scenarios")
+        if not isinstance(raw, dict) or not raw:
+            raise _Bad("it has no scenarios")
+        scenarios = {}
+        for label, values in raw.items():
+            try:
+                scenarios[str(label)] = scenario_from_dict(values, source=f"scenario {label!r}")
+            except (ScenarioError, TypeError) as exc:
+                raise _Bad(" ".join(str(exc).split())) from None
+        missing = [c for c in _NEEDED if c not in frame.columns]
+        if missing:
+            raise _Bad(f"its table has no {missing[0]!r} column")
+        unknown = set(frame["scenario"].astype(str)) - set(scenarios)
+        if unknown:
+            raise _Bad(f"a row names scenario {_short(sorted(unknown)[0])}, which the file "
+                       "does not describe")
+    except _Bad as bad:
+        raise ValueError(f"{path}: {expected}; {bad}") from None
+    return Results(frame=frame, scenarios=scenarios, seed=seed)
+
+
+class _Bad(Exception):
+    """What is wrong inside a results file (load_results adds the file and what it wanted)."""
+
+
+def _read_json(text: str) -> tuple[dict, pd.DataFrame]:
+    if not text.strip():
+        raise _Bad("it is empty")
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        where = f" at line {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else ""
+        raise _Bad(f"it is not valid JSON{where} (truncated?)") from None
+    if not isinstance(data, dict) or "devsim_results" not in data:
+        raise _Bad("it has no devsim_results mark")
+    rows = data.get("rows")
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise _Bad("its rows are not a list of records")
+    columns = data.get("columns")
+    if columns is None:  # files from before dtypes were recorded
+        return data, pd.DataFrame(rows)
+    if not (isinstance(columns, list) and all(isinstance(c, list) and len(c) == 2
+                                              and all(isinstance(x, str) for x in c)
+                                              for c in columns)):
+        raise _Bad("its columns are not a list of [name, dtype] pairs")
+    names = [c[0] for c in columns]
+    frame = pd.DataFrame(rows, columns=names)
+    for name, dtype in columns:
+        if dtype in ("float64", "int64", "bool"):
+            try:
+                frame[name] = frame[name].astype(dtype)
+            except (TypeError, ValueError):
+                raise _Bad(f"its column {_short(name)} does not hold {dtype} values") from None
+    return data, frame
+
+
+def _read_csv(text: str) -> tuple[dict, pd.DataFrame]:
+    import io
+
+    if not text.strip():
+        raise _Bad("it is empty")
+    lines = text.split("\n", 2)
+    if not lines[0].startswith(_CSV_MARK) or len(lines) < 3 or not lines[1].startswith("# "):
+        raise _Bad(f"its first line is not '{_CSV_MARK}; ...' followed by '# {{seed and "
+                   "scenarios}}'")
+    try:
+        data = json.loads(lines[1][2:])
+    except (json.JSONDecodeError, RecursionError):
+        raise _Bad("its second line is not the JSON of the seed and scenarios") from None
+    if not isinstance(data, dict):
+        raise _Bad("its second line is not the JSON of the seed and scenarios")
+    if not text.endswith("\n"):
+        raise _Bad("its last row is cut short (truncated?)")
+    try:
+        frame = pd.read_csv(io.StringIO(lines[2]))
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise _Bad(f"its table cannot be read ({' '.join(str(exc).split())[:100]})") from None
+    return data, frame
+
+
+def _whole(value: Any) -> int | None:
+    """``value`` as an int if it is a whole number (numpy's included, never a bool)."""
+    if isinstance(value, bool) or type(value).__name__ in ("bool", "bool_"):
+        return None
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    return None
 
 
 def _check_n(n: int) -> int:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or not 1 <= n <= 10_000:
-        raise ValueError(f"n: {n!r} is not allowed; give a whole number of replications from 1 to 10000")
-    return int(n)
+    v = _whole(n)
+    if v is None or not 1 <= v <= 10_000:
+        raise ValueError(f"n: {_short(n)} is not allowed; give a whole number of replications "
+                         "from 1 to 10000")
+    return v
 
 
 def _check_seed(seed: int) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed: {seed!r} is not allowed; give a whole number >= 0")
-    return int(seed)
+    v = _whole(seed)
+    if v is None or v < 0:
+        raise ValueError(f"seed: {_short(seed)} is not allowed; give a whole number >= 0")
+    return v
+
+
+def _check_replication(replication: int) -> int:
+    v = _whole(replication)
+    if v is None or v < 0:
+        raise ValueError(f"replication: {_short(replication)} is not allowed; give a whole "
+                         "number >= 0")
+    return v
+
+
+def _check_executor(executor: Any) -> None:
+    if executor is not None and executor != "serial" and not isinstance(executor, Executor):
+        raise ValueError(f"executor: {_short(executor)} is not allowed; give None, 'serial' or "
+                         "a concurrent.futures.Executor")
+
+
+def _check_progress(progress: Any) -> None:
+    if progress is not None and not isinstance(progress, bool):
+        raise ValueError(f"progress: {_short(progress)} is not allowed; give True, False or "
+                         "None")
+
+
+def _check_scenarios(scenarios: Any, name: str = "scenarios") -> list:
+    if isinstance(scenarios, (str, os.PathLike, Scenario)):
+        raise TypeError(f"{name}: expected a list of scenarios, got one "
+                        f"({_short(scenarios)}); put it in a list")
+    try:
+        return list(scenarios)
+    except TypeError:
+        raise TypeError(f"{name}: expected a list of scenarios, got "
+                        f"{type(scenarios).__name__}") from None
 
 
 def _execute(tasks: list, executor, progress) -> list[dict[str, float]]:
@@ -376,7 +639,9 @@ def compare(scenarios: Sequence[Scenario | str], n: int = 20, seed: int = DEFAUL
     """
     n = _check_n(n)
     seed = _check_seed(seed)
-    resolved = [resolve_scenario(s) for s in scenarios]
+    _check_executor(executor)
+    _check_progress(progress)
+    resolved = [resolve_scenario(s) for s in _check_scenarios(scenarios)]
     if not resolved:
         raise ValueError("scenarios: give at least one scenario")
     table: dict[str, Scenario] = {}
@@ -412,13 +677,31 @@ def sweep(scenario: Scenario | str, field_name: str, values: Sequence[Any], n: i
     enough (e.g. :func:`devsim.scenario.with_change_size` keeps demand constant).
     The result has a column named ``field_name`` holding the value.
     """
+    _check_n(n)
+    _check_seed(seed)
+    _check_executor(executor)
+    _check_progress(progress)
     base = resolve_scenario(scenario)
-    values = list(values)
+    if not isinstance(field_name, str) or field_name not in field_info() or field_name == "name":
+        valid = [k for k in field_info() if k != "name"]
+        close = difflib.get_close_matches(field_name, valid, n=1) \
+            if isinstance(field_name, str) else []
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ScenarioError(f"field_name: {_short(field_name)} is not a Scenario field{hint}")
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"values: expected a list of values for {field_name}, got the text "
+                        f"{_short(values)}")
+    try:
+        values = list(values)
+    except TypeError:
+        raise TypeError(f"values: expected a list of values for {field_name}, got "
+                        f"{type(values).__name__}") from None
     if not values:
         raise ValueError(f"values: give at least one value for {field_name}")
+    if apply is not None and not callable(apply):
+        raise TypeError(f"apply: expected a function (scenario, value) -> Scenario, got "
+                        f"{_short(apply)}")
     if apply is None:
-        if field_name not in base.to_dict():
-            raise ScenarioError(f"field: {field_name!r} is not a Scenario field")
         apply = lambda s, v: replace(s, **{field_name: v})  # noqa: E731
     variants = [replace(apply(base, v), name=f"{base.name} {field_name}={v}") for v in values]
     return compare(variants, n=n, seed=seed, executor=executor, progress=progress,
@@ -447,14 +730,26 @@ def transformation(before: Scenario | str, after: Scenario | str, *, invest_shar
         30-day month, investment time included), and the running totals
         ``cumulative_changes`` and ``cumulative_cost``.
     """
+    n = _check_n(n)
+    seed = _check_seed(seed)
+    _check_executor(executor)
+    _check_progress(progress)
     a, b = resolve_scenario(before), resolve_scenario(after)
-    if isinstance(invest_share, bool) or not isinstance(invest_share, (int, float)) \
-            or not 0.0 <= invest_share <= 0.75:
-        raise ValueError(f"invest_share: {invest_share!r} is not allowed; give a share from 0 to 0.75")
-    if not isinstance(months, int) or not 1 <= months <= 120:
-        raise ValueError(f"months: {months!r} is not allowed; give a whole number from 1 to 120")
-    if not isinstance(invest_months, int) or not 0 <= invest_months <= months:
-        raise ValueError(f"invest_months: {invest_months!r} is not allowed; give 0 to months ({months})")
+    if isinstance(invest_share, bool) or not isinstance(invest_share, numbers.Real) \
+            or not 0.0 <= float(invest_share) <= 0.75:
+        raise ValueError(f"invest_share: {_short(invest_share)} is not allowed; give a share "
+                         "from 0 to 0.75")
+    invest_share = float(invest_share)
+    m = _whole(months)
+    if m is None or not 1 <= m <= 120:
+        raise ValueError(f"months: {_short(months)} is not allowed; give a whole number from 1 "
+                         "to 120")
+    months = m
+    im = _whole(invest_months)
+    if im is None or not 0 <= im <= months:
+        raise ValueError(f"invest_months: {_short(invest_months)} is not allowed; give a whole "
+                         f"number from 0 to months ({months})")
+    invest_months = im
     building = replace(a, name=f"{a.name} (building)",
                        work_hours_per_week=max(a.work_hours_per_week * (1 - invest_share), 10.0))
     phases = [(a, "before"), (building, "building"), (b, "after")]
@@ -487,6 +782,9 @@ def combine(*parts: Results) -> Results:
     """
     if not parts:
         raise ValueError("parts: give at least one Results")
+    for p in parts:
+        if not isinstance(p, Results):
+            raise TypeError(f"parts: expected Results, got {type(p).__name__}")
     seeds = {p.seed for p in parts}
     if len(seeds) > 1:
         raise ValueError(f"parts: seeds differ ({sorted(seeds)}); combine results of one seed")

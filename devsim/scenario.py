@@ -10,19 +10,36 @@ Automated steps (pipelines) also run on the clock.
 Every field carries metadata (``group``, ``label``, ``unit``, ``min``, ``max``, ``step``,
 ``choices``, ``help``) that validation, the YAML files, the command line and the widgets
 read, so a range is stated once.
+
+Bad input: an unknown field, a value of the wrong type or out of range, or a combination
+the model cannot run raises :class:`ScenarioError` (a ``ValueError``) naming the field,
+the value (quoted up to 40 characters) and what is allowed. A whole-number field takes an
+``int``, a numpy integer or an integer-valued float (``2.0`` is stored as ``2``); a number
+field takes any real number, numpy's included (stored as ``float``). A field that has no
+effect in the chosen organisation is not an error but a warning
+(:meth:`Scenario.warnings`; :func:`load_scenario` also issues it as a
+:class:`ScenarioWarning`). YAML files are read by :func:`devsim.yamlsafe.read_yaml`, which
+limits their size, nesting and aliases and refuses duplicate keys.
 """
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import functools
 import math
 import numbers
+import os
+import warnings as _warnings
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
 
+from .yamlsafe import YamlFileError, read_yaml, short_repr
+
 __all__ = [
     "Scenario",
     "ScenarioError",
+    "ScenarioWarning",
     "presets",
     "field_info",
     "FIELD_GROUPS",
@@ -54,6 +71,10 @@ class ScenarioError(ValueError):
     """A scenario input is invalid; the message names the field, the value and what is allowed."""
 
 
+class ScenarioWarning(UserWarning):
+    """A field set to a value that has no effect in this scenario (see :meth:`Scenario.warnings`)."""
+
+
 def _num(default, lo, hi, *, group, label, unit="", step=None, help="", slider_max=None):
     # slider_max: the top of a widget slider, where the allowed maximum is far beyond the
     # values learners try (a 500-developer slider would pin 6 developers to its left end).
@@ -75,6 +96,26 @@ class Scenario:
     Hours are calendar hours unless a name says ``person_hours`` (effort). See the module
     docstring for how effort becomes calendar time. Use :func:`presets` for ready-made
     organisations and :func:`dataclasses.replace` to change a field.
+
+    Some fields apply only in some scenarios; set away from its default where it does not
+    apply, a field is ignored by the model and named by :meth:`warnings`:
+
+    * ``n_teams``: only with ``organisation='collaborative'`` (a siloed organisation has one
+      dev, one QA and one ops team);
+    * ``ops_resolve_share``: only with ``on_call='ops_escalation'`` (with ``you_build_it``
+      the developers are paged; ``ops_escalation`` with ``collaborative`` is an error);
+    * ``cab_interval_days``, ``cab_rejection_rate``, ``cab_detection``: only with
+      ``approval='cab'``;
+    * ``review_person_hours``, ``review_detection``: only with ``approval`` 'peer' or 'cab';
+    * ``change_size_cv``: only with ``change_size_distribution='lognormal'``.
+
+    Raises
+    ------
+    ScenarioError
+        An unknown field (with the nearest real one: "did you mean 'n_developers'?"), a
+        value of the wrong type or out of range, or a combination the model cannot run.
+    TypeError
+        More positional arguments than fields.
     """
 
     name: str = field(default="custom", metadata=dict(
@@ -239,8 +280,31 @@ class Scenario:
 
     def __post_init__(self) -> None:
         for f in fields(self):
-            _check_field(f, getattr(self, f.name))
+            value = getattr(self, f.name)
+            clean = _check_field(f, value)
+            if clean is not value:  # 2.0 -> 2, np.int64(3) -> 3, np.float32 -> float
+                object.__setattr__(self, f.name, clean)
         _check_combination(self)
+
+    def warnings(self) -> list[str]:
+        """Fields set (away from their default) where they have no effect: one line each.
+
+        Returns
+        -------
+        list of str
+            E.g. ``"n_teams: 40 has no effect unless organisation='collaborative' (here
+            'siloed'); it is ignored"``; empty when every field applies. See the class
+            docstring for which field applies when.
+        """
+        out = []
+        for name, (other, allowed) in _APPLIES.items():
+            value, default = getattr(self, name), _DEFAULTS[name]
+            if value == default or getattr(self, other) in allowed:
+                continue
+            need = " or ".join(repr(a) for a in allowed)
+            out.append(f"{name}: {short_repr(value)} has no effect unless {other}={need} "
+                       f"(here {getattr(self, other)!r}); it is ignored")
+        return out
 
     # Derived values ------------------------------------------------------------------------
     @property
@@ -258,26 +322,85 @@ class Scenario:
         return dataclasses.asdict(self)
 
 
-def _check_field(f: dataclasses.Field, value: Any) -> None:
+#: Fields that apply only in some scenarios: field -> (the deciding field, its values
+#: where the field applies). Scenario.warnings() reads it; the class docstring states it.
+_APPLIES = {
+    "n_teams": ("organisation", ("collaborative",)),
+    "ops_resolve_share": ("on_call", ("ops_escalation",)),
+    "cab_interval_days": ("approval", ("cab",)),
+    "cab_rejection_rate": ("approval", ("cab",)),
+    "cab_detection": ("approval", ("cab",)),
+    "review_person_hours": ("approval", ("peer", "cab")),
+    "review_detection": ("approval", ("peer", "cab")),
+    "change_size_cv": ("change_size_distribution", ("lognormal",)),
+}
+_DEFAULTS = {f.name: f.default for f in fields(Scenario)}
+_FIELD_NAMES = tuple(_DEFAULTS)
+
+
+def _did_you_mean(name: Any) -> str:
+    """``"did you mean 'n_developers'? "`` for the nearest field, or nothing."""
+    close = difflib.get_close_matches(name, _FIELD_NAMES, n=1) if isinstance(name, str) else []
+    return f"did you mean {close[0]!r}? " if close else ""
+
+
+_dataclass_init = Scenario.__init__
+
+
+@functools.wraps(_dataclass_init)
+def _init(self, *args, **kwargs):
+    # The dataclass __init__ would raise a bare TypeError ("unexpected keyword argument");
+    # replace() builds through here too, so a typo there is named the same way.
+    for key in kwargs:
+        if key not in _DEFAULTS:
+            shown = key if len(key) <= 40 else key[:40] + "..."
+            raise ScenarioError(f"{shown}: not a Scenario field; "
+                                f"{_did_you_mean(key)}field_info() lists the fields")
+    _dataclass_init(self, *args, **kwargs)
+
+
+Scenario.__init__ = _init
+
+
+def _check_field(f: dataclasses.Field, value: Any) -> Any:
+    """The value to store (a whole-number field's 2.0 becomes 2), or ScenarioError."""
     meta = f.metadata
+    shown = short_repr(value)
     if f.name == "name":
         if not isinstance(value, str) or not value.strip():
-            raise ScenarioError(f"name: {value!r} is not allowed; give a non-empty text label")
-        return
+            raise ScenarioError(f"name: {shown} is not allowed; give a non-empty text label")
+        return value if type(value) is str else str(value)
     if meta["choices"] is not None:
-        if value not in meta["choices"]:
+        if not isinstance(value, str) or value not in meta["choices"]:
             allowed = ", ".join(repr(c) for c in meta["choices"])
-            raise ScenarioError(f"{f.name}: {value!r} is not allowed; choose one of {allowed}")
-        return
+            raise ScenarioError(f"{f.name}: {shown} is not allowed; choose one of {allowed}")
+        return value if type(value) is str else str(value)
     lo, hi, unit = meta["min"], meta["max"], meta["unit"]
     is_int = isinstance(f.default, int)
     kind = "a whole number" if is_int else "a number"
+    allowed = f"give {kind} from {lo} to {hi} ({unit})"
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ScenarioError(f"{f.name}: {value!r} is not allowed; give {kind} from {lo} to {hi} ({unit})")
-    if is_int and not float(value).is_integer():
-        raise ScenarioError(f"{f.name}: {value!r} is not allowed; give a whole number from {lo} to {hi} ({unit})")
-    if not math.isfinite(value) or not lo <= value <= hi:
-        raise ScenarioError(f"{f.name}: {value!r} is out of range; allowed {lo} to {hi} ({unit})")
+        raise ScenarioError(f"{f.name}: {shown} is not allowed; {allowed}")
+    if isinstance(value, numbers.Integral):
+        exact = int(value)  # any size: no float() of a 400-digit number
+        if not lo <= exact <= hi:
+            raise ScenarioError(f"{f.name}: {shown} is out of range; allowed {lo} to {hi} ({unit})")
+        if type(value) is int:
+            return value
+        return exact
+    try:
+        x = float(value)
+    except (OverflowError, ValueError, TypeError):
+        raise ScenarioError(f"{f.name}: {shown} is not allowed; {allowed}") from None
+    if not math.isfinite(x):
+        raise ScenarioError(f"{f.name}: {shown} is not allowed; {allowed}")
+    if is_int and not x.is_integer():
+        raise ScenarioError(f"{f.name}: {shown} is not allowed; {allowed}")
+    if not lo <= x <= hi:
+        raise ScenarioError(f"{f.name}: {shown} is out of range; allowed {lo} to {hi} ({unit})")
+    if is_int:
+        return int(x)
+    return value if type(value) is float else x
 
 
 def _check_combination(s: Scenario) -> None:
@@ -330,9 +453,19 @@ def with_change_size(scenario: Scenario, change_size_person_hours: float) -> Sce
 
     The arrival rate is scaled so that ``demand_person_hours_per_day`` stays the same: only
     the batch size changes, not the amount of work.
+
+    Raises
+    ------
+    TypeError
+        If ``scenario`` is not a Scenario.
+    ScenarioError
+        If the size, or the arrival rate it needs, is out of range.
     """
+    if not isinstance(scenario, Scenario):
+        raise TypeError(f"scenario: expected a Scenario, got {short_repr(scenario)}")
     by_name = {f.name: f for f in fields(Scenario)}
-    _check_field(by_name["change_size_person_hours"], change_size_person_hours)
+    change_size_person_hours = _check_field(by_name["change_size_person_hours"],
+                                            change_size_person_hours)
     demand = scenario.demand_person_hours_per_day
     rate = round(demand / change_size_person_hours, 6)
     meta = by_name["arrival_rate_per_day"].metadata
@@ -378,49 +511,101 @@ def scenario_from_dict(data: Mapping[str, Any], *, source: str = "scenario") -> 
     Raises
     ------
     ScenarioError
-        On an unknown key (the message lists the valid keys) or an invalid value.
+        On an unknown key (the message suggests the nearest field and lists the valid
+        keys) or an invalid value.
     """
     if not isinstance(data, Mapping):
-        raise ScenarioError(f"{source}: expected a mapping of field: value, got {type(data).__name__}")
-    valid = [f.name for f in fields(Scenario)]
-    unknown = [k for k in data if k not in valid]
-    if unknown:
-        raise ScenarioError(
-            f"{source}: unknown key {unknown[0]!r}; valid keys are: {', '.join(valid)}")
+        got = "nothing" if data is None else short_repr(data)
+        raise ScenarioError(f"{source}: expected a mapping of field: value, got {got}")
+    _check_keys(data, source)
     return Scenario(**dict(data))
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read a scenario from a YAML file (``yaml.safe_load``)."""
-    import yaml
+def _check_keys(data: Mapping, source: str, lines: Mapping | None = None) -> None:
+    unknown = [k for k in data if k not in _DEFAULTS]
+    if unknown:
+        key = unknown[0]
+        line = (lines or {}).get(key) if isinstance(key, str) else None
+        where = f" (line {line})" if line else ""
+        raise ScenarioError(
+            f"{source}: unknown key {short_repr(key)}{where}; {_did_you_mean(key)}"
+            f"valid keys are: {', '.join(_FIELD_NAMES)}")
 
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read a scenario from a YAML file; missing fields take their defaults.
+
+    The file is read by :func:`devsim.yamlsafe.read_yaml` (at most 256 KiB, 20 levels of
+    nesting and 100 aliases; duplicate keys refused). Fields that have no effect in the
+    scenario (:meth:`Scenario.warnings`) are issued as :class:`ScenarioWarning`, each
+    starting with the file's name.
+
+    Raises
+    ------
+    ScenarioError
+        For every problem with the file (missing, a folder, unreadable, too large, not
+        UTF-8, not valid YAML, a duplicate key) or its contents (an unknown field, a bad
+        value). The message starts with the file's name, gives the line where known, and
+        names the field and what is allowed.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path: expected a file name, got {short_repr(path)}")
     path = Path(path)
-    if not path.is_file():
-        raise ScenarioError(f"{path}: no such scenario file")
+    lines: dict[str, int] = {}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ScenarioError(f"{path}: not valid YAML{where}") from None
+        data = read_yaml(path, what="scenario file", lines=lines)
+    except YamlFileError as exc:
+        raise ScenarioError(str(exc)) from None
     if data is None:
         data = {}
     try:
-        return scenario_from_dict(data, source=str(path))
+        if isinstance(data, Mapping):
+            _check_keys(data, str(path), lines)
+        scenario = scenario_from_dict(data, source=str(path))
     except ScenarioError as exc:
         msg = str(exc)
-        raise ScenarioError(msg if msg.startswith(str(path)) else f"{path}: {msg}") from None
+        if not msg.startswith(str(path)):
+            name = msg.split(":", 1)[0]
+            where = f" (line {lines[name]})" if name in lines else ""
+            msg = f"{path}: {msg}{where}"
+        raise ScenarioError(msg) from None
+    for text in scenario.warnings():
+        _warnings.warn(ScenarioWarning(f"{path}: {text}"), stacklevel=2)
+    return scenario
 
 
 def save_scenario(scenario: Scenario, path: str | Path, *, overwrite: bool = False) -> Path:
-    """Write a scenario as YAML. An existing file is kept unless ``overwrite=True``."""
+    """Write a scenario as YAML. An existing file is kept unless ``overwrite=True``.
+
+    Raises
+    ------
+    TypeError
+        If ``scenario`` is not a Scenario or ``path`` not a file name.
+    FileExistsError
+        If the file exists and ``overwrite`` is False.
+    FileNotFoundError
+        If the folder does not exist (the message names it).
+    ValueError
+        If ``path`` is a folder.
+    """
     import yaml
 
+    if not isinstance(scenario, Scenario):
+        raise TypeError(f"scenario: expected a Scenario, got {short_repr(scenario)}")
+    if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
+        raise TypeError(f"path: expected a file name, got {short_repr(path)}")
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"path: '{path}' is a folder; give a file name such as team.yaml")
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path}: already exists; pass overwrite=True to replace it")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{path}: the folder '{folder}' does not exist; create it first")
     text = yaml.safe_dump(scenario.to_dict(), sort_keys=False)
-    path.write_text(text, encoding="utf-8")
+    # "x" never replaces a file that appeared after the check above.
+    with path.open("w" if overwrite else "x", encoding="utf-8") as fh:
+        fh.write(text)
     return path
 
 
@@ -428,11 +613,23 @@ def resolve_scenario(spec: str | Path | Scenario) -> Scenario:
     """A Scenario from a preset name, a YAML path, or a Scenario (returned as is)."""
     if isinstance(spec, Scenario):
         return spec
+    if not isinstance(spec, (str, os.PathLike)):
+        raise TypeError(f"scenario: expected a Scenario, a preset name or a YAML file, got "
+                        f"{short_repr(spec)}")
     text = str(spec)
     table = presets()
     if text in table:
         return table[text]
-    if text.endswith((".yaml", ".yml")) or Path(text).exists():
+    if text.strip() and "\x00" not in text and (text.endswith((".yaml", ".yml"))
+                                                 or _exists(text)):
         return load_scenario(text)
     raise ScenarioError(
-        f"scenario: {text!r} is neither a preset nor a scenario file; presets are: {', '.join(table)}")
+        f"scenario: {short_repr(text)} is neither a preset nor a scenario file; presets are: "
+        f"{', '.join(table)}")
+
+
+def _exists(text: str) -> bool:
+    try:
+        return Path(text).exists()
+    except (OSError, ValueError):  # a name too long for the system is no file either
+        return False

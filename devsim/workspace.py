@@ -215,9 +215,20 @@ def sync_workspace(dest: str | Path, *, source: str | Path | None = None) -> Rep
     Raises
     ------
     WorkspaceError
-        If ``source`` has no course folders, ``dest`` is a file, inside the course, or not
-        writable. The message names the path.
+        If ``dest`` or ``source`` is empty, ``source`` has no course folders, ``dest`` is a
+        file, inside the course, or not writable. The message names the path.
+    TypeError
+        If ``dest`` or ``source`` is not a folder name.
     """
+    for name, value in (("dest", dest), ("source", source)):
+        if value is None and name == "source":
+            continue
+        if not isinstance(value, (str, os.PathLike)):
+            raise TypeError(f"{name}: expected a folder name, got {type(value).__name__}")
+        if not str(value).strip() or "\x00" in str(value):
+            # Path("") is the current folder: an empty name would copy the course right here.
+            raise WorkspaceError(f"{name}: {str(value)[:40]!r} is not allowed; give a folder "
+                                 "name")
     dest = Path(dest).expanduser()
     source = Path(source).expanduser() if source is not None else default_source()
     _check_paths(dest, source)
@@ -250,6 +261,9 @@ def sync_workspace(dest: str | Path, *, source: str | Path | None = None) -> Rep
     except PermissionError as exc:
         raise WorkspaceError(f"dest: '{exc.filename or dest}' is not writable ({exc.strerror})") \
             from None
+    except OSError as exc:  # a file where a folder should be, a full disk, ...
+        raise WorkspaceError(f"dest: '{exc.filename or dest}' cannot be written "
+                             f"({exc.strerror or exc})") from None
     return report
 
 

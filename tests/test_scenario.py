@@ -327,3 +327,46 @@ def test_resolve_scenario_lists_the_presets_for_an_unknown_name():
 def test_resolve_scenario_reports_a_missing_yaml_file(tmp_path):
     with pytest.raises(ScenarioError, match="no such scenario file"):
         resolve_scenario(str(tmp_path / "gone.yaml"))
+
+
+# --- hardening (issue 14) -----------------------------------------------------------------------
+
+def test_an_unknown_field_is_a_scenario_error_with_a_suggestion():
+    with pytest.raises(ScenarioError, match="^n_developer: not a Scenario field; did you mean "
+                                            "'n_developers'"):
+        Scenario(n_developer=5)
+    with pytest.raises(ScenarioError, match="did you mean 'n_developers'"):
+        replace(presets()["siloed"], n_developer=5)
+
+
+def test_whole_numbers_come_in_many_forms_and_are_stored_as_int():
+    import numpy as np
+
+    s = Scenario(n_developers=np.int64(7), n_testers=3.0, n_ops=np.float64(2.0))
+    assert (s.n_developers, s.n_testers, s.n_ops) == (7, 3, 2)
+    assert all(type(v) is int for v in (s.n_developers, s.n_testers, s.n_ops))
+    assert type(Scenario(monitoring=np.float32(0.5)).monitoring) is float
+    with pytest.raises(ScenarioError, match="n_teams: 2.5 is not allowed; give a whole number"):
+        Scenario(n_teams=2.5)
+
+
+def test_fields_that_do_not_apply_are_warnings_not_errors(tmp_path):
+    s = Scenario(n_teams=40)
+    assert s.warnings() == ["n_teams: 40 has no effect unless organisation='collaborative' "
+                            "(here 'siloed'); it is ignored"]
+    path = save_scenario(s, tmp_path / "s.yaml")
+    from devsim.scenario import ScenarioWarning
+    with pytest.warns(ScenarioWarning, match=r"s\.yaml: n_teams: 40"):
+        load_scenario(path)
+
+
+def test_a_duplicate_key_is_named_with_its_lines(tmp_path):
+    path = tmp_path / "dup.yaml"
+    path.write_text("n_ops: 2\nname: x\nn_ops: 3\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match="line 3: duplicate key 'n_ops' \\(first at line 1\\)"):
+        load_scenario(path)
+
+
+def test_save_to_a_missing_folder_names_the_folder(tmp_path):
+    with pytest.raises(FileNotFoundError, match="the folder .*nope.* does not exist"):
+        save_scenario(Scenario(), tmp_path / "nope" / "s.yaml")

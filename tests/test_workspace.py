@@ -163,3 +163,22 @@ def test_bad_source_and_dest_inside_course(course, tmp_path):
 
 def test_default_source_is_next_to_the_package():
     assert default_source() == Path(devsim.__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("dest", ["", "  "])
+def test_an_empty_destination_is_refused(dest, course, tmp_path, monkeypatch):
+    """Path("") is the current folder: an empty name must not copy the course there."""
+    monkeypatch.chdir(tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(WorkspaceError, match="^dest: "):
+        sync_workspace(dest, source=course)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_a_file_where_a_course_folder_goes_is_named(course, tmp_path):
+    dest = tmp_path / "mine"
+    dest.mkdir()
+    (dest / "notebooks").write_text("my notes, not a folder")
+    with pytest.raises(WorkspaceError, match="cannot be written"):
+        sync_workspace(dest, source=course)
+    assert (dest / "notebooks").read_text() == "my notes, not a folder"
