@@ -26,13 +26,33 @@ from importlib import resources
 from typing import Mapping
 
 from .registry import CLUSTERED_KEYS
+from .stats import mean_ci
 
-__all__ = ["KEYS", "REPORT_YEARS", "RULE", "Classification", "bands", "classify",
+__all__ = ["KEYS", "keys", "five_keys", "restore_key", "REPORT_YEARS", "RULE", "Classification",
+           "bands", "classify", "gap_note", "Placement", "place",
            "classify_all", "overall_cluster", "source"]
 
-#: The four keys that have published clusters (the fifth, rework rate, has none yet), in
-#: DORA's order; which keys these are is stated once, in :mod:`devsim.registry`.
-KEYS = CLUSTERED_KEYS
+def restore_key(year: int = 2019) -> str:
+    """The restore metric a report year classifies: time to restore service after an
+    incident up to 2022, failed deployment recovery time from 2023 (DORA renamed and
+    redefined it)."""
+    return "recovery_time_hours" if int(year) >= 2023 else "time_to_restore_hours"
+
+
+def keys(year: int = 2019) -> tuple[str, ...]:
+    """The four keys with published clusters in ``year``, in DORA's order."""
+    return ("deploy_frequency_per_day", "lead_time_hours", "change_failure_rate",
+            restore_key(year))
+
+
+def five_keys(year: int = 2019) -> tuple[str, ...]:
+    """DORA's five keys as ``year`` defines them (the fifth, rework rate, has no clusters)."""
+    return (*keys(year), "rework_rate")
+
+
+#: The four keys of the default report year (2019); use :func:`keys` for another year.
+KEYS = keys(2019)
+assert set(KEYS) | {"recovery_time_hours"} == set(CLUSTERED_KEYS), "registry and dora disagree"
 
 RULE = ("Each value gets the best cluster whose bar (the worse edge of its published band) it "
         "meets; where a year gives one typical value, the nearest one. Overall = the weakest key.")
@@ -81,8 +101,12 @@ class Classification:
 def classify(metric: str, value: float, year: int = 2019) -> Classification:
     """Place ``value`` of ``metric`` (one of :data:`KEYS`) in ``year``'s clusters by :data:`RULE`."""
     table = bands(year)
-    if metric not in KEYS:
-        raise ValueError(f"metric: {metric!r} is not allowed; choose one of {', '.join(KEYS)}")
+    if metric not in keys(year):
+        other = [y for y in REPORT_YEARS if metric in keys(y)]
+        hint = (f" ({metric} has clusters in {', '.join(map(str, other))}; {year} classifies "
+                f"{restore_key(year)})" if other else "")
+        raise ValueError(f"metric: {metric!r} is not allowed for {year}; choose one of "
+                         f"{', '.join(keys(year))}{hint}")
     order = table["clusters"]
     spec = table[metric]
     if value is None or math.isnan(float(value)):
@@ -105,8 +129,8 @@ def classify(metric: str, value: float, year: int = 2019) -> Classification:
 
 
 def classify_all(values: Mapping[str, float], year: int = 2019) -> dict[str, Classification]:
-    """Classify each of the four keys found in ``values``."""
-    return {k: classify(k, values[k], year) for k in KEYS if k in values}
+    """Classify each of ``year``'s four keys found in ``values`` (:func:`keys`)."""
+    return {k: classify(k, values[k], year) for k in keys(year) if k in values}
 
 
 def overall_cluster(classes: Mapping[str, Classification], year: int = 2019) -> str | None:
@@ -114,3 +138,119 @@ def overall_cluster(classes: Mapping[str, Classification], year: int = 2019) -> 
     order = bands(year)["clusters"]
     ranks = [order.index(c.cluster) for c in classes.values() if c.cluster is not None]
     return order[max(ranks)] if ranks else None
+
+
+def gap_note(metric: str, value: float, year: int = 2019) -> str:
+    """Where ``value`` lies in a gap between two published bands, what the rule did with it.
+
+    E.g. ``"between High (< 1 day) and Low (1 week - 1 month); counted Low by the rule"``;
+    empty when the value lies inside its cluster's band.
+    """
+    c = classify(metric, value, year)
+    if c.cluster is None or c.note == "nearest typical value":
+        return ""
+    spec, order = bands(year)[metric], bands(year)["clusters"]
+    edge = spec[c.cluster].get("from")
+    if edge is None:
+        return ""
+    higher = spec["better"] == "higher"
+    if (value < edge) if higher else (value > edge):   # inside the band (or beyond it)
+        return ""
+    i = order.index(c.cluster)
+    better = [k for k in order[:i] if spec[k]["bar"] == spec[order[i - 1]]["bar"]][0]
+    return (f"between {better.capitalize()} ({spec[better]['text']}) and "
+            f"{c.cluster.capitalize()} ({spec[c.cluster]['text']}); counted "
+            f"{c.cluster.capitalize()} by the rule")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the replications of one metric fall among a year's clusters.
+
+    Attributes
+    ----------
+    cluster : str or None
+        The cluster of the mean (:data:`RULE`); None without a value.
+    counts : dict
+        Replications per cluster (each run classified alone), best cluster first.
+    spans : tuple of str
+        Clusters the 95% confidence interval of the mean reaches; more than one means the
+        placement is borderline: more runs could move it.
+    gap : str
+        :func:`gap_note` of the mean.
+    """
+
+    metric: str
+    year: int
+    mean: float
+    low: float
+    high: float
+    n: int
+    cluster: str | None
+    band: str
+    counts: dict
+    spans: tuple
+    gap: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.cluster.capitalize() if self.cluster else "n/a"
+
+    @property
+    def borderline(self) -> bool:
+        return len(self.spans) > 1
+
+    @property
+    def agreement(self) -> str:
+        """How many runs agree with the mean's cluster, e.g. ``"9/10"`` (empty for 1 run)."""
+        if self.cluster is None or self.n < 2:
+            return ""
+        return f"{self.counts.get(self.cluster, 0)}/{self.n}"
+
+    def short(self) -> str:
+        """:meth:`uncertainty` in a few words, for a tile."""
+        if self.cluster is None:
+            return ""
+        if self.n < 2:
+            return "1 run: run more"
+        if self.borderline:
+            return "borderline " + "/".join(c.capitalize() for c in self.spans)
+        agree = self.counts.get(self.cluster, 0)
+        return f"all {self.n} runs" if agree == self.n else f"{agree} of {self.n} runs"
+
+    def uncertainty(self) -> str:
+        """One line on how sure the placement is, for a tile, a table note or a tooltip."""
+        if self.cluster is None:
+            return "no data in these runs"
+        if self.n < 2:
+            return "1 run: run more to see the spread"
+        runs = ", ".join(f"{k} {c.capitalize()}" for c, k in self.counts.items() if k)
+        if self.borderline:
+            return f"borderline {'/'.join(c.capitalize() for c in self.spans)} ({runs} of {self.n} runs)"
+        if len([k for k in self.counts.values() if k]) == 1:
+            return f"all {self.n} runs {self.label}"
+        return f"{runs} of {self.n} runs"
+
+
+def place(metric: str, values, year: int = 2019) -> Placement:
+    """Place the replications ``values`` of ``metric`` in ``year``'s clusters, with their spread.
+
+    The mean is classified by :data:`RULE`; each run is classified alone (how many fall in
+    each cluster), and the 95% confidence interval of the mean tells whether more runs
+    could move the placement (``spans`` more than one cluster: borderline).
+    """
+    vals = [float(v) for v in values if v is not None and not math.isnan(float(v))]
+    mean, lo, hi = mean_ci(vals)
+    c = classify(metric, mean, year)
+    order = bands(year)["clusters"]
+    counts = {k: 0 for k in order}
+    for v in vals:
+        counts[classify(metric, v, year).cluster] += 1
+    spans: tuple = ()
+    if c.cluster is not None:
+        # The clusters the rule gives anywhere in the CI: those of its ends and of the mean
+        # (the rule is monotone, and overlapping bands never give the worse of the two).
+        ends = {classify(metric, x, year).cluster for x in (lo, hi) if not math.isnan(x)}
+        spans = tuple(k for k in order if k in ends | {c.cluster})
+    return Placement(metric, year, mean, lo, hi, len(vals), c.cluster, c.band, counts, spans,
+                     gap_note(metric, mean, year) if c.cluster else "")

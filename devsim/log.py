@@ -3,8 +3,11 @@
 Four tables (pandas DataFrames, times in hours from the start of the run):
 
 ``items``
-    one row per change: ``item_id, kind ('feature' | 'fix'), team, size_person_hours,
-    arrival, committed, deployed, defective, security_flaw, escaped``. ``committed`` is when
+    one row per change: ``item_id, lineage, kind ('feature' | 'fix'), team,
+    size_person_hours, arrival, committed, deployed, defective, security_flaw, escaped``.
+    ``lineage`` is the change's arrival number ("17"), or for a fix the lineage of the
+    change it fixes plus a count ("17/fix0"): the same lineage is the same change in every
+    scenario run with the same seed (common random numbers). ``committed`` is when
     development first finished (the commit); ``deployed`` when the change first ran in
     production (NaN if it never did within the run).
 ``stages``
@@ -14,9 +17,12 @@ Four tables (pandas DataFrames, times in hours from the start of the run):
     ``team == 'pipeline'``); the rest of ``finished - queued`` is waiting (ticket pickup,
     queue, pre-emption by incidents, a CAB or release train).
 ``deploys``
-    one row per deployment attempt: ``deploy_id, kind ('change' | 'release' | 'hotfix'),
-    started, time, n_items, failed, rework``. ``rework`` marks unplanned deploys made to fix
-    a user-facing problem (DORA's deployment rework rate).
+    one row per deployment attempt: ``deploy_id, deployment, attempt, kind ('change' |
+    'release' | 'hotfix'), started, time, n_items, failed, rework``. A *deployment* is one
+    batch of changes going out: its attempts share ``deployment`` (the first attempt's
+    ``deploy_id``) and count ``attempt`` 1, 2, ... (a failed attempt is rolled back and
+    retried). ``rework`` marks unplanned deployments made to fix a user-facing problem
+    (DORA's deployment rework rate).
 ``incidents``
     one row per production failure: ``incident_id, item_id, deploy_id, cause ('defect' |
     'security' | 'failed_deploy'), start, detected, restored, responder, action``.
@@ -41,6 +47,7 @@ class ItemRow(NamedTuple):
     """One change (a row of ``items``)."""
 
     item_id: int
+    lineage: str
     kind: str
     team: str
     size_person_hours: float
@@ -70,6 +77,8 @@ class DeployRow(NamedTuple):
     """One deployment attempt (a row of ``deploys``)."""
 
     deploy_id: int
+    deployment: int
+    attempt: int
     kind: str
     started: float
     time: float
@@ -101,6 +110,20 @@ INCIDENT_COLUMNS = IncidentRow._fields
 
 _TABLE_OF = {ItemRow: "item_rows", StageRow: "stage_rows", DeployRow: "deploy_rows",
              IncidentRow: "incident_rows"}
+
+
+def _with_defaults(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns a real team's records may lack, filled as the simplest reading: every
+    deploy row is its own deployment's only attempt; an item's lineage is its id."""
+    fill = {}
+    if table == "deploys":
+        if "deployment" not in frame.columns and "deploy_id" in frame.columns:
+            fill["deployment"] = frame["deploy_id"]
+        if "attempt" not in frame.columns:
+            fill["attempt"] = 1
+    if table == "items" and "lineage" not in frame.columns and "item_id" in frame.columns:
+        fill["lineage"] = frame["item_id"].astype(str)
+    return frame.assign(**fill) if fill else frame
 
 
 def _frame(rows, columns) -> pd.DataFrame:
@@ -177,7 +200,9 @@ class EventLog:
                     stream: ValueStream = VALUE_STREAM):
         """Wrap tables from elsewhere (a real team's deploy log) so metrics can read them.
 
-        Missing tables are empty; missing columns are an error naming them.
+        Missing tables are empty; missing columns are an error naming them, except
+        ``deploys.deployment`` and ``deploys.attempt`` (each row its own deployment's
+        only attempt) and ``items.lineage`` (the item id).
         """
         log = cls(start_hours=start_hours, end_hours=end_hours, capacity=dict(capacity or {}),
                   headcount=headcount, work_hours_per_week=work_hours_per_week,
@@ -187,6 +212,7 @@ class EventLog:
                                     ("incidents", incidents, INCIDENT_COLUMNS)):
             if frame is None:
                 frame = _frame([], columns)
+            frame = _with_defaults(key, frame)
             missing = [c for c in columns if c not in frame.columns]
             if missing:
                 raise ValueError(f"{key}: missing columns {', '.join(missing)}")

@@ -27,13 +27,13 @@ from __future__ import annotations
 
 import heapq
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import simpy
 
 from .log import DeployRow, EventLog, IncidentRow, ItemRow, StageRow
 from .scenario import Scenario
-from .streams import make_stream
+from .streams import KeyedStream, make_stream
 from .valuestream import VALUE_STREAM, ValueStream
 
 __all__ = ["run"]
@@ -81,6 +81,8 @@ class _Item:
     kind: str
     team: str             # owning product team (collaborative) or the dev team
     size: float           # person-hours
+    lineage: str          # arrival number, or the fixed change's lineage + "/fix<k>"
+    rng: KeyedStream      # the change's own stream (common random numbers per lineage)
     u: list               # per-item uniforms, drawn at arrival (common random numbers)
     arrival: float
     defective: bool       # carries a defect now (a fix clears it)
@@ -92,6 +94,14 @@ class _Item:
     deployed: float = math.nan
     escaped: bool = False
     wip_request: object = None
+    n_fixes: int = 0      # fixes this change has spawned (their lineages)
+    streams: dict = field(default_factory=dict)   # sub-streams by purpose
+
+    def stream(self, purpose: str) -> KeyedStream:
+        """The change's own stream for one purpose (hand-offs, deploys, CAB, incidents)."""
+        if purpose not in self.streams:
+            self.streams[purpose] = self.rng.child(purpose)
+        return self.streams[purpose]
 
 
 # Indexes into _Item.u
@@ -182,8 +192,11 @@ class _Model:
         self.stream = stream
         self.env = simpy.Environment()
         self.planned_factor = 168.0 / s.work_hours_per_week
-        names = ("arrivals", "sizes", "items", "handoffs", "deploys", "incidents", "cab")
-        self.rng = {n: make_stream(seed, replication, n) for n in names}
+        # Arrivals and sizes are drawn in arrival order, the same in every scenario; every
+        # other draw belongs to a change (its KeyedStream), so it cannot drift.
+        self.seed, self.replication = seed, replication
+        self.rng = {n: make_stream(seed, replication, n) for n in ("arrivals", "sizes")}
+        self.n_features = 0
         capacity = _teams(s)
         self.resources = {n: _Team(self.env, c) for n, c in capacity.items()}
         self.product_teams = [n for n in capacity if n.startswith("team-")] or ["dev"]
@@ -223,17 +236,25 @@ class _Model:
         return math.exp(math.log(mean) - sigma2 / 2 + math.sqrt(sigma2) * r.normal())
 
     def _new_item(self, kind: str, size: float, team: str | None = None, *,
-                  clean: bool = False) -> _Item:
-        """A change with its per-item uniforms; ``clean`` = created without defect or flaw
-        (the numbers are drawn all the same, so other changes' draws do not shift)."""
+                  clean: bool = False, parent: _Item | None = None) -> _Item:
+        """A change with its own stream and per-item uniforms; ``clean`` = created without
+        defect or flaw; ``parent`` = the change this one fixes (its lineage continues)."""
         s = self.s
-        u = self.rng["items"].uniforms(_N_U)
+        if parent is None:
+            lineage = str(self.n_features)
+            self.n_features += 1
+        else:
+            lineage = f"{parent.lineage}/fix{parent.n_fixes}"
+            parent.n_fixes += 1
+        rng = KeyedStream(self.seed, self.replication, lineage)
+        u = rng.uniforms(_N_U)
         if team is None:
             team = self.product_teams[min(int(u[_U_TEAM] * len(self.product_teams)),
                                           len(self.product_teams) - 1)]
         defective = not clean and u[_U_DEFECT] < -math.expm1(-s.defect_rate_per_hour * size)
         flawed = not clean and u[_U_FLAW] < -math.expm1(-s.security_flaw_rate_per_hour * size)
-        item = _Item(item_id=len(self.items), kind=kind, team=team, size=size, u=u,
+        item = _Item(item_id=len(self.items), kind=kind, team=team, size=size, lineage=lineage,
+                     rng=rng, u=u,
                      arrival=self.env.now, defective=defective, security_flaw=flawed,
                      born_defective=defective, born_flawed=flawed)
         self.items.append(item)
@@ -280,7 +301,7 @@ class _Model:
         team = team or self._team(stage, item)
         queued = self.env.now
         if item.holder and team != item.holder:
-            yield self.env.timeout(self.rng["handoffs"].exponential(self.s.handoff_delay_hours))
+            yield self.env.timeout(item.stream("handoffs").exponential(self.s.handoff_delay_hours))
         item.holder = team
         started, worked = yield from self._work(team, effort, urgent)
         self.log.record(StageRow(item_id=item.item_id, stage=stage, team=team, queued=queued,
@@ -423,14 +444,13 @@ class _Model:
 
     def _cab_meetings(self):
         s = self.s
-        r = self.rng["cab"]
         while True:
             yield self.env.timeout(s.cab_interval_days * 24.0)
             pending, self.cab_queue = self.cab_queue, []
             for item, decided in pending:
                 if item.defective and item.u[_U_CAB] < s.cab_detection:
                     decided.succeed("defect")
-                elif r.uniform() < s.cab_rejection_rate:
+                elif item.stream("cab").uniform() < s.cab_rejection_rate:
                     decided.succeed("rejected")
                 else:
                     decided.succeed("approved")
@@ -463,7 +483,9 @@ class _Model:
                   + s.automated_deploy_failure * s.deployment_automation)
         queued = self.env.now
         rework = kind == "hotfix" or all(i.kind == "fix" for i in items)
+        first, attempt = None, 0
         while True:
+            attempt += 1
             started = self.env.now
             if kind == "release":
                 lead.holder = team  # a release train is scheduled: no ticket to wait for
@@ -471,7 +493,7 @@ class _Model:
             if effort > 0:
                 queued_step = self.env.now
                 if lead.holder and team != lead.holder:
-                    yield self.env.timeout(self.rng["handoffs"].exponential(s.handoff_delay_hours))
+                    yield self.env.timeout(lead.stream("handoffs").exponential(s.handoff_delay_hours))
                 lead.holder = team
                 t_start, worked = yield from self._work(team, effort, urgent)
                 started = t_start if t_start is not None else started
@@ -492,8 +514,10 @@ class _Model:
                         work_type="unplanned" if urgent else "planned"))
             deploy_id = self.n_deploys
             self.n_deploys += 1
-            failed = self.rng["deploys"].uniform() < p_fail
-            self.log.record(DeployRow(deploy_id=deploy_id, kind=kind, started=started,
+            first = deploy_id if first is None else first
+            failed = lead.stream("deploys").uniform() < p_fail
+            self.log.record(DeployRow(deploy_id=deploy_id, deployment=first, attempt=attempt,
+                                      kind=kind, started=started,
                                       time=self.env.now, n_items=len(items), failed=failed,
                                       rework=rework))
             if not failed:
@@ -538,7 +562,7 @@ class _Model:
     def _incident(self, item: _Item, deploy_id: int, cause: str):
         """An escaped defect or flaw fails in production, is detected, triaged and restored."""
         s = self.s
-        r = self.rng["incidents"]
+        r = item.stream(f"incident-{cause}")
         yield self.env.timeout(r.exponential(s.incident_onset_hours))
         start = self.env.now
         by_monitoring = r.uniform() < s.monitoring
@@ -562,7 +586,7 @@ class _Model:
             yield self.env.timeout(s.deploy_pipeline_hours)
             self._incident_row(item.item_id, deploy_id, cause, start, detected, responder, "rollback")
             fix = self._new_item("fix", max(s.rework_fraction * item.size, 0.25), team=item.team,
-                                 clean=True)
+                                 clean=True, parent=item)
             self.env.process(self._change(fix))
             return
         yield from self._step(item, "hotfix", s.rework_fraction * item.size, work_type="unplanned",
@@ -577,7 +601,7 @@ class _Model:
     def finish(self) -> None:
         """Write the item table (called once the clock has stopped)."""
         for i in self.items:
-            self.log.record(ItemRow(item_id=i.item_id, kind=i.kind, team=i.team,
+            self.log.record(ItemRow(item_id=i.item_id, lineage=i.lineage, kind=i.kind, team=i.team,
                                     size_person_hours=i.size, arrival=i.arrival,
                                     committed=i.committed, deployed=i.deployed,
                                     defective=i.born_defective, security_flaw=i.born_flawed,

@@ -74,6 +74,7 @@ class Metric:
     noun: str = ""
     suffix: str = ""
     axis: str = ""
+    definition: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -90,15 +91,49 @@ def _m(key, name, short, unit, better, kind, group, **kw) -> Metric:
 #: order tables show them: DORA's five keys in DORA's order first.
 METRICS: dict[str, Metric] = {m.key: m for m in (
     _m("deploy_frequency_per_day", "Deployment frequency", "Deploy frequency", "deploys/day",
-       "higher", "rate", "dora", clustered=True, noun="deploys", axis="deploys per day"),
+       "higher", "rate", "dora", clustered=True, noun="deploys", axis="planned deployments per day",
+       definition=(
+           'How often planned changes reach production: planned deployments per day (a '
+           'retried deployment counts once; hotfixes and fix-only deployments are counted '
+           "beside it and by the rework rate). DORA's throughput key.")),
     _m("lead_time_hours", "Lead time for changes (median)", "Lead time", "hours", "lower",
-       "hours", "dora", clustered=True, axis="hours from commit to production, median"),
+       "hours", "dora", clustered=True, axis="hours from commit to production, median",
+       definition=(
+           'Time from commit (development first finished) to running in production, median '
+           "over changes delivered. DORA's throughput key.")),
     _m("change_failure_rate", "Change failure rate", "Change failure", "share of deploys",
-       "lower", "share", "dora", clustered=True, noun="deploys", axis="% of deploys that failed"),
-    _m("time_to_restore_hours", "Time to restore (median)", "Time to restore", "hours", "lower",
-       "hours", "dora", clustered=True, axis="hours to restore service, median"),
+       "lower", "share", "dora", clustered=True, noun="deploys", axis="% of planned deployments that failed",
+       definition=(
+           'Share of planned deployments that needed immediate intervention: an attempt '
+           'rolled back, or a change in it failing in production (fixed by rollback or '
+           "hotfix). DORA's instability key.")),
+    _m("time_to_restore_hours", "Time to restore service (median)", "Time to restore", "hours", "lower",
+       "hours", "dora", clustered=True, axis="hours from an incident to restored service, median",
+       definition=(
+           'Time to restore service after a production incident, median over incidents (DORA'
+           " 2019-2022; a failed deployment's own rollback is not a service incident).")),
+    _m("recovery_time_hours", "Failed deployment recovery time (median)", "Recovery time",
+       "hours", "lower", "hours", "dora", clustered=True,
+       axis="hours from a failed deployment to recovery, median",
+       definition=(
+           "Failed deployment recovery time: from a deployment's failure (a failed attempt, "
+           'or an incident a change in it caused) to recovery, median (DORA 2023 and later).')),
     _m("rework_rate", "Deployment rework rate", "Rework rate", "share of deploys", "lower",
-       "share", "dora", noun="deploys", axis="% of deploys that were unplanned fixes"),
+       "share", "dora", noun="deploys", axis="% of deployments that were unplanned fixes",
+       definition=(
+           'Deployment rework rate: share of deployments that were unplanned, made to fix a '
+           "user-facing problem (hotfixes and fix-only deployments). DORA's instability key "
+           'since 2024.')),
+    _m("failures_per_change", "Production failures per change", "Failures per change",
+       "per change", "lower", "count", "dora", suffix=" per change",
+       definition=(
+           'Production failures (failed deployment attempts and incidents) per planned '
+           'change delivered: the failure rate per change rather than per deployment.')),
+    _m("unplanned_deploys_per_week", "Unplanned and retried deploys", "Other deploys",
+       "per week", "lower", "count", "dora", suffix="/week",
+       definition=(
+           'Deploys that are not planned deployments (hotfixes, fix-only deployments, '
+           'retries of a failed attempt), per week: shown beside the deployment frequency.')),
     _m("lead_time_p90_hours", "Lead time for changes (90th pct)", "Lead time p90", "hours",
        "lower", "hours", "dora"),
     _m("flow_lead_time_hours", "Flow lead time from backlog (median)", "Flow time", "hours",
@@ -133,9 +168,11 @@ METRICS: dict[str, Metric] = {m.key: m for m in (
        suffix="/week"),
 )}
 
-#: DORA's five keys in DORA's order (throughput, then instability).
-DORA_KEYS: tuple[str, ...] = tuple(k for k, m in METRICS.items()
-                                   if m.group == "dora" and not k.endswith("_p90_hours"))
+#: DORA's five keys in DORA's order (throughput, then instability), with time to restore
+#: service as the 2019-2022 reports define it; :func:`devsim.dora.five_keys` gives each
+#: report year's five (failed deployment recovery time from 2023).
+DORA_KEYS: tuple[str, ...] = ("deploy_frequency_per_day", "lead_time_hours",
+                              "change_failure_rate", "time_to_restore_hours", "rework_rate")
 #: The keys with published clusters (:mod:`devsim.dora` classifies these).
 CLUSTERED_KEYS: tuple[str, ...] = tuple(k for k, m in METRICS.items() if m.clustered)
 
@@ -330,7 +367,7 @@ def column_title(key: str, scale: tuple[float, str] | None = None, *, short: boo
         unit = unit_words(key, scale=scale)
     else:
         unit = m.unit
-    if not unit:
+    if not unit or unit in name:   # "Failures per change" needs no "(per change)"
         return name
     if name.endswith(")"):   # "Lead time for changes (median)" -> "(median, days)"
         return f"{name[:-1]}, {unit})"

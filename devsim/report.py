@@ -28,14 +28,22 @@ __all__ = ["dora_table", "sweep_table", "describe_changes", "readable", "format_
 #: Rows of the DORA section: (metric, row label). Lead time for changes has its median and
 #: its 90th percentile; only the median is classified (it is what DORA's bands describe).
 def _row_label(key: str) -> str:
-    """The short name, saying "median" where the metric is one (narrow enough for 2 columns)."""
+    """The short name; a count's unit goes in the label, not in every cell (narrow enough for
+    two scenarios side by side in 100 columns)."""
     m = metric(key)
-    return m.short + (" (median)" if "(median)" in m.name else "")
+    if m.kind == "count" and m.unit and m.unit not in m.short:
+        return f"{m.short} {m.unit}" if m.unit.startswith("per ") else f"{m.short} ({m.unit})"
+    return m.short
+
+
+def _cell(key: str, mean: float, low: float, high: float) -> str:
+    return format_cell(key, mean, low, high, unit=metric(key).kind != "count")
 
 
 DORA_ROWS = tuple((k, _row_label(k)) for k in (
-    "deploy_frequency_per_day", "lead_time_hours", "lead_time_p90_hours", "change_failure_rate",
-    "time_to_restore_hours", "rework_rate"))
+    "deploy_frequency_per_day", "unplanned_deploys_per_week", "lead_time_hours",
+    "lead_time_p90_hours", "change_failure_rate", "failures_per_change",
+    "time_to_restore_hours", "recovery_time_hours", "rework_rate"))
 
 #: Rows of the flow section (no published clusters).
 FLOW_ROWS = tuple((k, _row_label(k)) for k in (
@@ -140,30 +148,40 @@ def dora_table(results, year: int = 2019, *, width: int = 100) -> str:
     def stats(name: str, metric: str) -> tuple[float, float, float]:
         return table.get((name, metric), nan3)[:3]
 
-    classes = {n: {k: dora.classify(k, stats(n, k)[0], year) for k in dora.KEYS} for n in names}
-    starred = False
+    year_keys = dora.keys(year)
+    frame = results.frame
+    placed = {n: {k: dora.place(k, frame.loc[frame["scenario"] == n, k], year)
+                  for k in year_keys if k in frame.columns} for n in names}
+    classes = {n: {k: dora.classify(k, stats(n, k)[0], year) for k in year_keys} for n in names}
+    starred = borderline = False
+    gaps = []
     body: list[tuple[str, list[list[str]] | None]] = [
         ("", [["mean [95% CI]", "cluster"] for _ in names]), ("-", None), ("DORA keys", None)]
     for metric, label in DORA_ROWS:
-        if metric == "time_to_restore_hours" and year >= 2023:
-            label = "Recovery time (median)"   # DORA's name for it from 2023 on
         groups = []
         for n in names:
             tag = "-"
-            if metric in dora.KEYS:
-                c = classes[n][metric]
+            if metric in year_keys:
+                c, p = classes[n][metric], placed[n].get(metric)
                 tag = c.label
-                if c.note == "beyond the published low band":
-                    tag += "*"
-                    starred = True
-            groups.append([format_cell(metric, *stats(n, metric)), tag])
+                star = "*" if c.note == "beyond the published low band" else ""
+                starred = starred or bool(star)
+                tag += star
+                if p is not None and p.borderline:
+                    tag = "~" + "/".join(k.capitalize() for k in p.spans) + star
+                    borderline = True
+                elif p is not None and p.agreement:
+                    tag += " " + p.agreement
+                if p is not None and p.gap:
+                    gaps.append(f"{n}, {label.lower()}: {p.gap}.")
+            groups.append([_cell(metric, *stats(n, metric)), tag])
         body.append((label, groups))
     overall = [dora.overall_cluster(classes[n], year) for n in names]
-    body.append((f"Overall DORA cluster ({year})",
+    body.append((f"Overall (DORA {year})",
                  [["", c.capitalize() if c else "n/a"] for c in overall]))
     body += [("", None), ("Flow", None)]
     for metric, label in FLOW_ROWS:
-        body.append((label, [[format_cell(metric, *stats(n, metric)), ""] for n in names]))
+        body.append((label, [[_cell(metric, *stats(n, metric)), ""] for n in names]))
 
     label_width = max(len(label) for label, _ in body)
     group_widths = []
@@ -178,8 +196,14 @@ def dora_table(results, year: int = 2019, *, width: int = 100) -> str:
             f"{'' if reps_text == '1' else 's'} each, seed {results.seed}"
             + (", common random numbers" if len(names) > 1 else ""))
     lines = [head, ""] + _render_blocks([["", *names]], body, group_widths, label_width, width)
-    notes = ["Brackets: 95% confidence interval of the mean over replications. "
-             "Rework rate and the flow metrics have no published clusters (-)."]
+    notes = ["Brackets: 95% confidence interval of the mean over replications. Cluster: of "
+             "the mean; n/m: how many of the m runs land in it on their own. Lead time and "
+             "restore times are each run's median. Rework rate and the flow metrics have no "
+             "published clusters (-)."]
+    if borderline:
+        notes.append("~A/B: borderline, the 95% CI of the mean reaches both clusters; more "
+                     "replications (-n) would settle it.")
+    notes += gaps
     if starred:
         notes.append(f"* worse than the published {order[-1]} band, so {order[-1].capitalize()}.")
     lines += [""] + _footer(year, width, notes)
@@ -211,7 +235,7 @@ def sweep_table(results, field_name: str, metrics: Sequence[str], year: int = 20
     if missing:
         raise ValueError(f"metric: {missing[0]!r} is not in these results; "
                          f"available: {', '.join(c for c in frame.columns if c not in ('scenario', 'replication', 'seed'))}")
-    keys = [k for k in dora.KEYS if k in frame.columns]
+    keys = [k for k in dora.keys(year) if k in frame.columns]
     summ = results.summary(list(dict.fromkeys(list(metrics) + keys)))
     names = list(dict.fromkeys(frame["scenario"]))
     value_of = dict(zip(frame["scenario"], frame[field_name]))

@@ -53,7 +53,7 @@ def test_compare_prints_both_presets_clusters_and_ci(capsys):
     # every DORA key row carries an interval in brackets and a cluster per scenario
     row = next(line for line in out.splitlines() if line.startswith("Deploy frequency"))
     assert row.count("[") == 2 and sum(row.count(c) for c in CLUSTERS) == 2
-    overall = next(line for line in out.splitlines() if line.startswith("Overall DORA cluster"))
+    overall = next(line for line in out.splitlines() if line.startswith("Overall (DORA"))
     assert sum(overall.count(c) for c in CLUSTERS) == 2
     assert dora.RULE.split()[0] in out and "Rule:" in out
     assert "Accelerate State of DevOps 2019" in out
@@ -310,7 +310,7 @@ def test_installed_command_runs_a_scenario(short_yaml):
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""  # a pipe is not a terminal: no progress bar
-    assert "short" in proc.stdout and "Overall DORA cluster (2019)" in proc.stdout
+    assert "short" in proc.stdout and "Overall (DORA 2019)" in proc.stdout
 
 
 # --- report formatting (no simulation) ---------------------------------------------------------
@@ -341,7 +341,7 @@ def test_dora_table_clusters_units_and_footer():
     assert overall.split()[-2:] == ["Elite", "Low"]
     freq = next(line for line in lines if line.startswith("Deploy frequency"))
     assert "3.00/day [" in freq and "/year" in freq
-    lead = next(line for line in lines if line.startswith("Lead time (median)"))
+    lead = next(line for line in lines if line.startswith("Lead time "))
     assert "10.0 h" in lead and "40.0 days" in lead and "Elite" in lead
     cfr = next(line for line in lines if line.startswith("Change failure"))
     assert "5.0%" in cfr and "Low*" in cfr  # 70% is worse than 2019's low band (46-60%)
@@ -361,3 +361,31 @@ def test_format_cell_units_and_missing_values():
     assert format_cell("change_failure_rate", 0.123, 0.1, 0.146) == "12% [10, 15]"
     assert format_cell("lead_time_hours", 5.0) == "5.00 h"  # one replication: no interval
     assert format_cell("lead_time_hours", math.nan, 1.0, 2.0) == "n/a"
+
+
+# --- hardening (issue 14) -----------------------------------------------------------------------
+
+def test_validate_reports_every_file(short_yaml, tmp_path, capsys):
+    bad = tmp_path / "latin.yaml"
+    bad.write_bytes("name: caf\u00e9\n".encode("latin-1"))
+    dup = tmp_path / "dup.yaml"
+    dup.write_text("n_ops: 2\nn_ops: 3\n", encoding="utf-8")
+    assert main(["validate", str(bad), str(short_yaml), str(dup)]) == 2
+    out, err = capsys.readouterr()
+    assert out.strip() == f"{short_yaml}: ok"
+    lines = err.strip().splitlines()
+    assert len(lines) == 2 and "Traceback" not in err
+    assert f"{bad}: line 1: is not UTF-8" in lines[0]
+    assert f"{dup}: line 2: duplicate key 'n_ops'" in lines[1]
+
+
+@pytest.mark.parametrize("value", ["-inf", "-1", "-0.5"])
+def test_sweep_reads_a_negative_number_as_a_value(value, short_yaml, capsys):
+    assert main(["sweep", str(short_yaml), "release_interval_days", "0", value, "-n", "1"]) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert f"release_interval_days: '{value}'" in line and "0.0 to 180.0" in line
+
+
+def test_workspace_refuses_an_empty_destination(capsys):
+    assert main(["workspace", ""]) == 2
+    assert "dest: '' is not allowed" in _one_error_line(capsys.readouterr().err)

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from devsim import dora
-from devsim.dora import (KEYS, REPORT_YEARS, RULE, Classification, bands, classify,
+from devsim.dora import (KEYS, REPORT_YEARS, keys, RULE, Classification, bands, classify,
                          classify_all, overall_cluster, source)
 
 
@@ -132,7 +132,7 @@ def test_a_gap_between_bands_gives_the_worse_neighbour_in_every_direction():
 def test_an_overlap_goes_to_the_better_cluster_in_every_year_that_has_one():
     # 2024 restore: High and Medium both "< 1 day"; 2019 change failure: elite, high and
     # medium all "0-15%".
-    assert classify("time_to_restore_hours", 23.0, 2024).cluster == "high"
+    assert classify("recovery_time_hours", 23.0, 2024).cluster == "high"
     assert classify("change_failure_rate", 0.10, 2019).cluster == "elite"
     # 2023 deploy frequency: medium and low share "weekly to monthly": Medium.
     assert classify("deploy_frequency_per_day", 0.05, 2023).cluster == "medium"
@@ -197,7 +197,7 @@ def test_every_report_year_loads_with_a_source_and_every_key(year):
     assert ("second-hand" in source(year)) == table["second_hand"]
     order = table["clusters"]
     assert order[-1] == "low" and "high" in order and len(set(order)) == len(order)
-    for key in KEYS:
+    for key in keys(year):
         spec = table[key]
         assert spec["better"] in ("higher", "lower"), (year, key)
         rule = {"bar" if "bar" in spec[c] else "typical" for c in order}
@@ -213,7 +213,7 @@ def test_every_report_year_loads_with_a_source_and_every_key(year):
 def test_every_value_of_every_year_gets_one_of_that_years_clusters():
     for year in REPORT_YEARS:
         order = bands(year)["clusters"]
-        for key in KEYS:
+        for key in keys(year):
             for value in (0.0, 0.01, 0.2, 1.0, 5.0, 30.0, 500.0, 1e5):
                 assert classify(key, value, year).cluster in order, (year, key, value)
 
@@ -243,3 +243,17 @@ def test_a_metric_without_clusters_is_refused_naming_the_argument_and_the_keys(m
 def test_the_rule_is_stated_for_people():
     assert "bar" in RULE and "nearest" in RULE and "weakest" in RULE
     assert "Overall" in RULE and RULE == dora.RULE
+
+
+def test_each_year_classifies_its_own_restore_metric():
+    # Time to restore service (2019-2022) and failed deployment recovery time (2023-) are
+    # two definitions: a year's bands classify only its own.
+    assert keys(2019)[-1] == keys(2022)[-1] == "time_to_restore_hours"
+    assert keys(2023)[-1] == keys(2024)[-1] == "recovery_time_hours"
+    with pytest.raises(ValueError, match="recovery_time_hours.*2019 classifies time_to_restore"):
+        classify("recovery_time_hours", 2.0, 2019)
+    with pytest.raises(ValueError, match="2023 classifies recovery_time_hours"):
+        classify("time_to_restore_hours", 2.0, 2023)
+    values = {"time_to_restore_hours": 30.0, "recovery_time_hours": 0.5}
+    assert set(classify_all(values, 2019)) == {"time_to_restore_hours"}
+    assert classify_all(values, 2023)["recovery_time_hours"].cluster == "elite"

@@ -105,10 +105,16 @@ INCIDENTS = [
 ]
 
 
+# Tables as a real team would have them: no lineage, and each deploy row its own deployment
+# (EventLog.from_frames fills those columns).
+_ITEM_COLUMNS = [c for c in ITEM_COLUMNS if c != "lineage"]
+_DEPLOY_COLUMNS = [c for c in DEPLOY_COLUMNS if c not in ("deployment", "attempt")]
+
+
 def _frames(items=ITEMS, stages=STAGES, deploys=DEPLOYS, incidents=INCIDENTS):
-    return dict(items=pd.DataFrame.from_records(items, columns=list(ITEM_COLUMNS)),
+    return dict(items=pd.DataFrame.from_records(items, columns=_ITEM_COLUMNS),
                 stages=pd.DataFrame.from_records(stages, columns=list(STAGE_COLUMNS)),
-                deploys=pd.DataFrame.from_records(deploys, columns=list(DEPLOY_COLUMNS)),
+                deploys=pd.DataFrame.from_records(deploys, columns=_DEPLOY_COLUMNS),
                 incidents=pd.DataFrame.from_records(incidents, columns=list(INCIDENT_COLUMNS)))
 
 
@@ -125,12 +131,30 @@ def log() -> EventLog:
 
 # --- DORA keys --------------------------------------------------------------------------------
 
-def test_deployment_frequency_counts_deploys_inside_the_window(log):
-    # Deploys 0-4 lie in [100, 340); 5 (t=60) is before, 6 (t=340) on the open end.
-    # 5 deploys / 10 days = 0.5 per day; failed deploy 2 counts too.
+def test_deployment_frequency_counts_planned_deployments_inside_the_window(log):
+    # Deployments 0-4 lie in [100, 340); 5 (t=60) is before, 6 (t=340) on the open end.
+    # Planned: 0, 1, 2, 4 (3 holds only a fix: rework). 4 / 10 days = 0.4 per day; the
+    # failed deploy 2 is a deployment too (a real team's record with no retry of it).
+    # Beside it: 5 attempts - 4 planned = 1 other deploy in 10 days = 0.7 a week.
     m = dora_metrics(log)
-    assert m["deploy_frequency_per_day"] == pytest.approx(0.5, rel=1e-12)
+    assert m["deploy_frequency_per_day"] == pytest.approx(0.4, rel=1e-12)
+    assert m["unplanned_deploys_per_week"] == pytest.approx(0.7, rel=1e-12)
     assert flow_metrics(log)["deploys_per_week"] == pytest.approx(3.5, rel=1e-12)
+
+
+def test_a_retried_deployment_counts_once_and_as_failed():
+    # Deploy 2 failed and was retried as deploy 7 (same deployment, attempt 2): one planned
+    # deployment, which needed intervention.
+    rows = [(*r[:1], r[0], 1, *r[1:]) for r in DEPLOYS]
+    rows.append((7, 2, 2, "change", 176.0, 180.0, 0, False, False))
+    frames = _frames()
+    frames["deploys"] = pd.DataFrame.from_records(rows, columns=list(DEPLOY_COLUMNS))
+    m = dora_metrics(EventLog.from_frames(**frames, start_hours=START, end_hours=END,
+                                          capacity=CAPACITY, headcount=HEADCOUNT))
+    assert m["deploy_frequency_per_day"] == pytest.approx(0.4, rel=1e-12)
+    assert m["change_failure_rate"] == pytest.approx(0.5, rel=1e-12)
+    # 6 attempts in the window, 4 planned deployments: 2 others in 10 days.
+    assert m["unplanned_deploys_per_week"] == pytest.approx(1.4, rel=1e-12)
 
 
 def test_lead_time_median_and_p90_from_commit_and_from_arrival(log):
@@ -146,22 +170,36 @@ def test_lead_time_median_and_p90_from_commit_and_from_arrival(log):
     assert m["flow_lead_time_p90_hours"] == pytest.approx(88.0, rel=1e-12)
 
 
-def test_change_failure_rate_counts_failed_deploys_and_deploys_that_caused_incidents(log):
-    # In the window: deploy 1 caused incident 0, deploy 2 failed (and its rollback is
-    # incident 1, counted once); deploy 5 caused incident 3 but lies outside. 2 / 5 = 0.4.
-    assert dora_metrics(log)["change_failure_rate"] == pytest.approx(0.4, rel=1e-12)
-    # Without incident 0, deploy 1 is a success: 1 / 5 = 0.2.
+def test_change_failure_rate_counts_planned_deployments_that_needed_intervention(log):
+    # Planned deployments in the window: 0, 1, 2, 4. Deploy 1 caused incident 0, deploy 2
+    # failed (its rollback is incident 1); deploy 5 caused incident 3 but lies outside.
+    # The rework deployment 3 is not in the denominator. 2 / 4 = 0.5.
+    assert dora_metrics(log)["change_failure_rate"] == pytest.approx(0.5, rel=1e-12)
+    # Without incident 0, deploy 1 is a success: 1 / 4.
     fewer = _log(incidents=[r for r in INCIDENTS if r[0] != 0])
-    assert dora_metrics(fewer)["change_failure_rate"] == pytest.approx(0.2, rel=1e-12)
-    # Without the failed flag, deploy 2 still failed: it caused incident 1 (its rollback).
+    assert dora_metrics(fewer)["change_failure_rate"] == pytest.approx(0.25, rel=1e-12)
+    # Without the failed flag, deploy 2 still failed: an incident (its rollback) is linked.
     unflagged = _log(deploys=[(*r[:5], False, r[6]) for r in DEPLOYS])
-    assert dora_metrics(unflagged)["change_failure_rate"] == pytest.approx(0.4, rel=1e-12)
+    assert dora_metrics(unflagged)["change_failure_rate"] == pytest.approx(0.5, rel=1e-12)
 
 
-def test_time_to_restore_is_the_median_of_restored_incidents_in_the_window(log):
-    # Incidents starting in the window: 0 (10 h), 1 (2 h), 2 (not restored: left out).
-    # Median of 10 and 2 = 6. Incident 3 (50 h) started before the window.
-    assert dora_metrics(log)["time_to_restore_hours"] == pytest.approx(6.0, rel=1e-12)
+def test_failures_per_change_counts_incidents_of_planned_deployments(log):
+    # Planned deployments 0, 1, 2, 4 carried 1 + 1 + 0 + 1 = 3 changes; incidents linked to
+    # them: 0 (deploy 1) and 1 (deploy 2). 2 / 3.
+    assert dora_metrics(log)["failures_per_change"] == pytest.approx(2 / 3, rel=1e-12)
+
+
+def test_time_to_restore_is_the_median_over_service_incidents_in_the_window(log):
+    # Incidents starting in the window: 0 (defect, 10 h), 1 (a failed deploy's rollback: not
+    # a service incident, left out), 2 (not restored: left out). Median: 10.
+    # Incident 3 (50 h) started before the window.
+    assert dora_metrics(log)["time_to_restore_hours"] == pytest.approx(10.0, rel=1e-12)
+
+
+def test_recovery_time_is_the_median_over_failures_caused_by_deployments(log):
+    # Failed deployment recovery time (DORA 2023-): incidents linked to a deployment in the
+    # window: 0 (10 h) and 1 (2 h); 2 has no deploy and no restore. Median 6.
+    assert dora_metrics(log)["recovery_time_hours"] == pytest.approx(6.0, rel=1e-12)
 
 
 def test_rework_rate_is_the_share_of_unplanned_deploys(log):
@@ -300,11 +338,13 @@ def test_an_empty_log_gives_nan_where_nothing_is_measurable():
     s = summarise(empty)
     nan = {"lead_time_hours", "lead_time_p90_hours", "flow_lead_time_hours",
            "flow_lead_time_p90_hours", "change_failure_rate", "time_to_restore_hours",
+           "recovery_time_hours", "failures_per_change",
            "rework_rate", "mean_flow_time_hours", "flow_efficiency", "escaped_defect_rate"}
     assert {k for k, v in s.items() if math.isnan(v)} == nan
     zero = {"deploy_frequency_per_day", "throughput_per_day", "mean_wip", "unplanned_work_share",
             "rework_work_share", "incidents_per_week", "security_incidents_per_week",
-            "effort_person_hours_per_change", "deploys_per_week", "utilisation_dev"}
+            "effort_person_hours_per_change", "deploys_per_week", "utilisation_dev",
+            "unplanned_deploys_per_week"}
     assert {k for k, v in s.items() if v == 0.0} == zero
     # People are paid whether or not anything ships: 2 x 40 h x 10/7 weeks, over max(0, 1).
     assert s["people_hours_per_change"] == pytest.approx(800 / 7, rel=1e-12)
@@ -314,7 +354,8 @@ def test_an_empty_log_gives_nan_where_nothing_is_measurable():
 
 def test_deploys_but_no_incident_gives_zero_failures_and_no_restore_time():
     m = dora_metrics(_log(incidents=[]))
-    # Only deploy 2's own failed flag is left: 1 / 5. Nothing to restore: NaN.
-    assert m["change_failure_rate"] == pytest.approx(0.2, rel=1e-12)
+    # Only deploy 2's own failed flag is left: 1 of 4 planned deployments. Nothing to
+    # restore: NaN.
+    assert m["change_failure_rate"] == pytest.approx(0.25, rel=1e-12)
     assert math.isnan(m["time_to_restore_hours"])
     assert np.isfinite(m["lead_time_hours"])

@@ -26,6 +26,7 @@ WIDE = 200                 # every scenario side by side (blocks are tested on t
 
 GOOD = dict(deploy_frequency_per_day=3.0, lead_time_hours=10.0, lead_time_p90_hours=30.0,
             change_failure_rate=0.05, time_to_restore_hours=0.5, rework_rate=0.02,
+            recovery_time_hours=0.4, failures_per_change=0.05, unplanned_deploys_per_week=0.5,
             flow_lead_time_hours=20.0, throughput_per_day=3.0, mean_wip=4.0,
             flow_efficiency=0.6, unplanned_work_share=0.1, cost_per_change=2500.0)
 # 2019 clusters: frequency 0.02/day Low (monthly to every 6 months); lead time 40 days Low;
@@ -33,6 +34,7 @@ GOOD = dict(deploy_frequency_per_day=3.0, lead_time_hours=10.0, lead_time_p90_ho
 POOR = dict(deploy_frequency_per_day=0.02, lead_time_hours=24 * 40.0,
             lead_time_p90_hours=24 * 60.0, change_failure_rate=0.7,
             time_to_restore_hours=math.nan, rework_rate=0.5, flow_lead_time_hours=24 * 50.0,
+            recovery_time_hours=240.0, failures_per_change=0.4, unplanned_deploys_per_week=2.0,
             throughput_per_day=0.5, mean_wip=30.0, flow_efficiency=0.1,
             unplanned_work_share=0.3, cost_per_change=9000.0)
 
@@ -65,7 +67,8 @@ def _unwrapped(text: str) -> str:
 
 def _cell(results: Results, name: str, key: str) -> str:
     values = results.frame.loc[results.frame["scenario"] == name, key]
-    return format_cell(key, *mean_ci(values))
+    # A count's unit is in its row label, not in the cell.
+    return format_cell(key, *mean_ci(values), unit=metric(key).kind != "count")
 
 
 # --- dora_table --------------------------------------------------------------------------------------
@@ -107,7 +110,7 @@ def test_dora_table_clusters_each_key_and_overall_is_the_weakest(two):
     labels = dict(DORA_ROWS)
     for key, words in expected.items():
         assert _tags(text, labels[key]) == words, key
-    assert _tags(text, "Overall DORA cluster (2019)") == ["Elite", "Low"]
+    assert _tags(text, "Overall (DORA 2019)") == ["Elite", "Low"]
     for key in ("rework_rate", "lead_time_p90_hours"):   # no published clusters
         assert _tags(text, labels[key]) == ["-", "-"], key
         assert not any(w in _row(text, labels[key]) for w in CLUSTER_WORDS)
@@ -130,14 +133,20 @@ def test_dora_table_of_a_second_hand_year_says_so_and_uses_its_clusters(two):
     text = dora_table(two, 2022, width=WIDE)
     assert "second-hand" in _unwrapped(text)
     assert "Elite" not in text  # 2022 published no elite cluster
-    assert _tags(text, "Overall DORA cluster (2022)") == ["High", "Low"]
+    assert _tags(text, "Overall (DORA 2022)") == ["High", "Low"]
 
 
-def test_dora_table_names_recovery_time_as_dora_does_from_2023(two):
+def test_dora_table_classifies_each_years_own_restore_metric(two):
+    # Up to 2022 time to restore service is classified; from 2023 failed deployment
+    # recovery time (DORA's name and definition from then on), the other shown with "-".
+    rows = dict(DORA_ROWS)
     text = dora_table(two, 2023, width=WIDE)
-    labels = [line.split("  ")[0] for line in text.splitlines()]
-    assert any(label.startswith("Recovery time") for label in labels)
-    assert dict(DORA_ROWS)["time_to_restore_hours"] not in labels
+    assert rows["recovery_time_hours"].startswith("Recovery time")
+    assert _tags(text, rows["recovery_time_hours"]) == ["Elite", "Low"]
+    assert _tags(text, rows["time_to_restore_hours"]) == ["-", "-"]
+    older = dora_table(two, 2019, width=WIDE)
+    assert _tags(older, rows["recovery_time_hours"]) == ["-", "-"]
+    assert _tags(older, rows["time_to_restore_hours"])[0] == "Elite"
 
 
 def test_dora_table_keeps_to_the_width_starting_new_blocks():

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..dora import RULE, bands, classify, source
-from ..registry import DORA_KEYS, format_value, metric, scale_for
+from ..dora import RULE, bands, classify, five_keys, keys, place, source
+from ..registry import format_value, metric, scale_for
 from .base import (BETTER_COLOUR, CLUSTER_COLOURS, FONT, GREY, PALETTE, SMALL, TITLE,
                    WORSE_COLOUR, check_scenario, clip_ci, format_metric, isnan, new_figure,
                    scenario_labels, scenario_summary, style, text_inches, tint, title, wrap)
@@ -91,15 +91,23 @@ def _short_band(band: str) -> str:
     return band.split(" (")[0] if len(band) > 20 else band
 
 
-def _cluster_of(key: str, mean: float, year: int) -> tuple[str, str, str]:
-    """(colour key, pill text, band text) of a tile."""
-    if not metric(key).clustered:
-        return "n/a", "no published clusters", ""
-    cls = classify(key, mean, year)
+def _cluster_of(key: str, values, year: int) -> dict:
+    """What a tile says of its cluster: colour key, pill, band or gap, and the spread."""
+    if key not in keys(year):
+        return dict(cluster="n/a", pill="no published clusters", band="", gap="", spread="",
+                    short="", borderline=False)
+    p = place(key, values, year)
+    cls = classify(key, p.mean, year)
     band = _short_band(cls.band)
     if band and cls.note == "nearest typical value":
         band = f"typical: {band}"
-    return cls.cluster or "n/a", cls.label, band
+    elif band:
+        band = f"band: {band}"
+    if p.gap:
+        band = f"in a gap: counted {p.label}"
+    return dict(cluster=p.cluster or "n/a", pill=p.label, band=band, gap=p.gap,
+                spread=p.uncertainty() if p.cluster else "", short=p.short(),
+                borderline=p.borderline)
 
 
 def _ci_text(key: str, mean: float, lo: float, hi: float, n: int) -> str:
@@ -150,24 +158,26 @@ def dora_tiles(results: "Results", scenario: str | None = None, *, year: int = 2
     if baseline is not None:
         check_scenario(results, baseline, "baseline")
     bands(year)  # a bad year fails here with the allowed years
-    summary = scenario_summary(results, DORA_KEYS)
-    n = max(int(summary[(scenario, k)]["n"]) for k in DORA_KEYS)
+    tile_keys = five_keys(year)
+    summary = scenario_summary(results, tile_keys)
+    n = max(int(summary[(scenario, k)]["n"]) for k in tile_keys)
     comparing = baseline is not None and baseline != scenario
+    rows = results.frame[results.frame["scenario"] == scenario]
     tiles = []
-    for key in DORA_KEYS:
+    for key in tile_keys:
         row = summary[(scenario, key)]
         mean = row["mean"]
         lo, hi = clip_ci(key, row["ci_low"], row["ci_high"])
-        cluster, pill, band = _cluster_of(key, mean, year)
+        where = _cluster_of(key, rows[key], year)
         value_text, unit_text = format_metric(key, mean)
         change, good = None, None
         if comparing:
             change, good = change_text(key, mean, summary[(baseline, key)]["mean"])
         tiles.append(dict(metric=key, name=metric(key).short, mean=mean, value=value_text,
                           unit=unit_text if not isnan(mean) else "no data in this run",
-                          ci=_ci_text(key, mean, lo, hi, n), cluster=cluster, pill=pill,
-                          band=band, colour=CLUSTER_COLOURS[cluster], change=change, good=good,
-                          n=n, scenario=scenario, baseline=baseline))
+                          ci=_ci_text(key, mean, lo, hi, n), colour=CLUSTER_COLOURS[where["cluster"]],
+                          change=change, good=good, n=n, scenario=scenario, baseline=baseline,
+                          definition=metric(key).definition, **where))
     return tiles
 
 
@@ -200,10 +210,14 @@ def dora_tiles_html(results: "Results", scenario: str | None = None, *, year: in
             change = (f'<div class="devsim-change" style="color:{_change_colour(tile["good"])};'
                       f'font-weight:bold">{escape(tile["change"])} vs '
                       f'{escape(str(tile["baseline"]))}{verdict}</div>')
-        band = f'<div style="font-size:0.85em">band: {escape(tile["band"])}</div>' if tile["band"] else ""
+        band = (f'<div class="devsim-band" style="font-size:0.85em">'
+                f'{escape(tile["gap"] or tile["band"])}</div>' if tile["band"] else "")
+        spread = (f'<div class="devsim-spread" style="font-size:0.85em">{escape(tile["spread"])}</div>'
+                  if tile["spread"] else "")
         background = "#%02x%02x%02x" % tuple(int(255 * c) for c in tint(tile["colour"]))
         cells.append(
             f'<div class="devsim-tile" data-metric="{tile["metric"]}" data-cluster="{tile["cluster"]}" '
+            f'title="{escape(tile["definition"])}" '
             f'style="flex:1;min-width:150px;border:3px solid {tile["colour"]};background:{background};'
             f'border-radius:8px;padding:6px;text-align:center;color:#111">'
             f'<div style="font-weight:bold">{escape(tile["name"])}</div>'
@@ -212,7 +226,7 @@ def dora_tiles_html(results: "Results", scenario: str | None = None, *, year: in
             f'<div style="font-size:0.85em;color:#333">{escape(tile["ci"])}</div>'
             f'<div class="devsim-cluster" style="display:inline-block;margin:3px;padding:1px 8px;'
             f'border-radius:6px;background:{tile["colour"]};font-weight:bold">{escape(tile["pill"])}</div>'
-            f'{band}{change}</div>')
+            f'{spread}{band}{change}</div>')
     head = escape(f"{tiles[0]['scenario']}: DORA's five keys, DORA {year} clusters")
     return (f'<div class="devsim-tiles" style="font-size:14px"><div style="font-weight:bold;'
             f'margin-bottom:4px">{head}</div><div style="display:flex;gap:6px;flex-wrap:wrap">'
@@ -236,12 +250,12 @@ def _draw_tile(ax, tile: dict, ys: tuple[float, ...], baseline: str | None) -> N
     ax.text(0.5, ys[3], tile["ci"], ha="center", va="center", fontsize=SMALL, color="#333333")
     ax.text(0.5, ys[4], tile["pill"], ha="center", va="center", fontsize=FONT, fontweight="bold",
             bbox=dict(boxstyle="round,pad=0.3", facecolor=colour, edgecolor="none"))
-    band = tile["band"]
-    if band:
-        band = band if band.startswith("typical") else f"band: {band}"
-        if len(band) > 24:  # two short lines rather than one wider than the tile
-            band = "\n".join(textwrap.wrap(band, max(len(band) // 2 + 2, 14)))
-        ax.text(0.5, ys[5], band, ha="center", va="center", fontsize=SMALL,
+    lines = []
+    for text in (tile["short"], tile["band"]):
+        if text:   # two short lines rather than one wider than the tile
+            lines += textwrap.wrap(text, 24) if len(text) > 24 else [text]
+    if lines:
+        ax.text(0.5, ys[5], "\n".join(lines[:3]), ha="center", va="center", fontsize=SMALL,
                 color="#333333", linespacing=1.0)
     if baseline is not None:
         good = tile["good"]
@@ -385,7 +399,7 @@ def _choose_axis(key: str, rows: list[dict], year: int) -> _Axis:
     f = 100.0 if share else 1.0
     vals = [v * f for r in rows for v in (r["mean"], r["ci_low"], r["ci_high"]) if not isnan(v)]
     edges = []
-    if metric(key).clustered:
+    if key in keys(year):
         table = bands(year)
         spec = table[key]
         edges = [float(spec[c]["bar"]) * f for c in table["clusters"]
@@ -437,8 +451,19 @@ def _plot_points(ax, key: str, rows: list[dict], axis: _Axis) -> None:
         # Above the point (an interval may span the whole axis); kept inside the axes.
         pos = axis.fraction(axis.lo, m) if (m > 0 or not axis.log) else 0.0
         ha = "right" if pos > 0.8 else ("left" if pos < 0.2 else "center")
-        ax.annotate(format_value(key, r["mean"]), (m, i), xytext=(0, 7),
+        text = format_value(key, r["mean"]) + (f"  ({r['tag']})" if r.get("tag") else "")
+        ax.annotate(text, (m, i), xytext=(0, 7),
                     textcoords="offset points", va="bottom", ha=ha, fontsize=SMALL, zorder=4)
+
+
+def _placement_tag(p) -> str:
+    """How sure a point's cluster is: "9/10 Medium", "borderline High/Medium", or nothing
+    for one run (the title says so)."""
+    if p.cluster is None or p.n < 2:
+        return ""
+    if p.borderline:
+        return "borderline " + "/".join(c.capitalize() for c in p.spans)
+    return f"{p.agreement} {p.label}"
 
 
 def _axis_words(key: str) -> str:
@@ -488,8 +513,10 @@ def compare_dora(results: "Results", *, year: int = 2019) -> "Figure":
     if not labels:
         raise ValueError("results: no rows to show")
     bands(year)  # a bad year fails here with the allowed years
-    summary = scenario_summary(results, DORA_KEYS)
-    n_runs = int(results.frame.groupby("scenario").size().max())
+    chart_keys = five_keys(year)
+    summary = scenario_summary(results, chart_keys)
+    frame = results.frame
+    n_runs = int(frame.groupby("scenario").size().max())
     k = len(labels)
     height = 0.75 + 0.7 + 3 * (0.55 + 0.42 * k) + 2 * 1.0
     fig = new_figure((12, height), left=0.6 + text_inches(labels), right=0.3, top=0.75,
@@ -499,18 +526,20 @@ def compare_dora(results: "Results", *, year: int = 2019) -> "Figure":
     fig.suptitle(f"DORA's five keys by scenario: {runs}; shading = DORA {year} clusters",
                  fontsize=TITLE, fontweight="bold", x=0.01, y=1 - 0.12 / height, ha="left",
                  va="top")
-    for j, (ax, key) in enumerate(zip(axes, DORA_KEYS)):
+    for j, (ax, key) in enumerate(zip(axes, chart_keys)):
         style(ax)
         rows = []
         for s in labels:
             r = dict(summary[(s, key)])
             r["ci_low"], r["ci_high"] = clip_ci(key, r["ci_low"], r["ci_high"])
+            if key in keys(year):
+                r["tag"] = _placement_tag(place(key, frame.loc[frame["scenario"] == s, key], year))
             rows.append(r)
         axis = _choose_axis(key, rows, year)
         if axis.log:
             ax.set_xscale("log")
         ax.set_xlim(axis.lo, axis.hi)
-        if metric(key).clustered:
+        if key in keys(year):
             _shade_clusters(ax, key, year, axis)
         else:
             ax.text(0.99, 0.97, "no published clusters", transform=ax.transAxes, ha="right",
