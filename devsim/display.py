@@ -20,11 +20,30 @@ any Figure through its ``savefig``.
 from __future__ import annotations
 
 import base64
+import errno
 import io
 from typing import Any
 
 __all__ = ["ERROR_COLOUR", "figure_bundle", "show_figure", "one_line", "error_text",
-           "set_status"]
+           "set_status", "os_error_text", "MESSAGE_CHARS"]
+
+#: Longest message a status line shows; longer text is cut with "…" (a message that quotes
+#: a learner's value must not fill the screen).
+MESSAGE_CHARS = 240
+
+# What a learner reads for the file errors a save, load or export meets.
+_ERRNO_WORDS = {
+    errno.ENAMETOOLONG: "the file name is too long",
+    errno.ENOENT: "the folder or file does not exist",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.EISDIR: "it is a folder, not a file",
+    errno.ENOTDIR: "a part of the path is not a folder",
+    errno.EROFS: "the disk is read-only",
+    errno.ENOSPC: "the disk is full",
+    errno.EEXIST: "the file already exists",
+    errno.ELOOP: "too many symbolic links",
+}
 
 #: Text colour of an error on a page (a dark red that reads on white and on a projector).
 ERROR_COLOUR = "#b00020"
@@ -84,7 +103,34 @@ def one_line(exc: BaseException) -> str:
         One line, fit for a status label.
     """
     text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0]
+    line = text.splitlines()[0]
+    # Control characters (from a file name or a file) would break the line on a page.
+    line = "".join(c if c.isprintable() else "?" for c in line)
+    return line if len(line) <= MESSAGE_CHARS else line[:MESSAGE_CHARS - 1] + "…"
+
+
+def os_error_text(exc: BaseException) -> str:
+    """A file error in a learner's words: "permission denied", "the file name is too long".
+
+    Parameters
+    ----------
+    exc : BaseException
+        Usually an ``OSError``; a ``ValueError`` for a name with a NUL character.
+
+    Returns
+    -------
+    str
+        A short phrase without the path (the caller names the file), fit to follow
+        "Not saved: my.yaml: ".
+    """
+    if isinstance(exc, OSError):
+        if exc.errno in _ERRNO_WORDS:
+            return _ERRNO_WORDS[exc.errno]
+        if exc.strerror:
+            return exc.strerror[:1].lower() + exc.strerror[1:]
+    if isinstance(exc, ValueError) and "null" in str(exc):
+        return "the file name holds a NUL character"
+    return one_line(exc)
 
 
 def error_text(exc: BaseException) -> str:

@@ -34,21 +34,30 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import multiprocessing as mp
+import multiprocessing.connection as mp_connection
+import numbers
+import os
 import re
+import stat
+import sys
+import time
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any, Sequence
 
 import pandas as pd
+import yaml  # noqa: F401 - imported here once, so that every reading process inherits it
 
 from .design import DEMAND_TOLERANCE, DESIGN_FIELDS, changed_fields, format_field_value
-from .dora import REPORT_YEARS, bands, classify
+from .dora import REPORT_YEARS, bands, classify, keys as year_keys
 from .experiment import DEFAULT_SEED, compare
-from .registry import CLUSTERED_KEYS, format_value, metric
+from .registry import format_value, metric
 from .scenario import Scenario, ScenarioError, load_scenario
 
 __all__ = ["SCORE_RULE", "evaluate_folder", "format_table", "export_table", "folder_signature",
-           "team_files", "LeaderboardError", "check_options"]
+           "team_files", "LeaderboardError", "check_options", "READ_TIMEOUT_S",
+           "READ_MEMORY_BYTES", "MAX_FILE_BYTES", "MAX_CHANGES_PER_RUN"]
 
 SCORE_RULE = (
     "Score = the sum over DORA's four keys of the team's cluster in the chosen report year "
@@ -68,6 +77,7 @@ _TIEBREAK = {
     "deploy_frequency_per_day": (1.0, 0.001),
     "lead_time_hours": (24.0, 0.1),
     "time_to_restore_hours": (24.0, 0.1),
+    "recovery_time_hours": (24.0, 0.1),
     "change_failure_rate": (0.15, 0.01),
 }
 
@@ -76,6 +86,87 @@ _RUN_FIELDS = ("horizon_days", "warmup_days", "cost_per_person_hour")
 
 class LeaderboardError(ValueError):
     """Bad input to the leaderboard (missing folder, bad option); the message is one line."""
+
+
+# --- budgets ---------------------------------------------------------------------------------
+#: Seconds one team file may take to be read and validated (in its own process); a file
+#: that takes longer is named as invalid. A real team file takes a few milliseconds.
+READ_TIMEOUT_S = 3.0
+#: Memory the process reading one team file may add (bytes, Linux: ``RLIMIT_AS``).
+READ_MEMORY_BYTES = 512 * 2**20
+#: Largest team file read (bytes); a complete scenario file is about 2 kB.
+MAX_FILE_BYTES = 256 * 1024
+#: Most changes one run of a team may simulate, estimated as arrival_rate_per_day x the
+#: challenge's horizon_days (arrivals drive the events; about 4 s a run at this size on a
+#: laptop core). A challenge whose own baseline is larger allows twice the baseline's.
+MAX_CHANGES_PER_RUN = 20_000
+#: Longest message line about one file (a quoted value never fills the screen).
+_MESSAGE_CHARS = 200
+
+_KIND = {stat.S_IFDIR: "a folder, not a file", stat.S_IFIFO: "a named pipe (FIFO), not a file",
+         stat.S_IFSOCK: "a socket, not a file", stat.S_IFCHR: "a device, not a file",
+         stat.S_IFBLK: "a device, not a file"}
+
+
+def _shown(name: str) -> str:
+    """A file name as it can be shown on one line (undecodable bytes and controls as ?)."""
+    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
+def _clean(text: str) -> str:
+    line = " ".join(str(text).split())
+    line = "".join(c if c.isprintable() else "?" for c in line)
+    return line if len(line) <= _MESSAGE_CHARS else line[:_MESSAGE_CHARS - 1] + "…"
+
+
+def _is_team_name(name: str) -> bool:
+    return (os.path.splitext(name)[1].lower() in (".yaml", ".yml")
+            and not name.startswith((".", "~", "#")))
+
+
+def _scan(folder: Path) -> tuple[list[tuple[Path, str, os.stat_result]], list[str]]:
+    """Team files to read and entries skipped.
+
+    Returns ``([(entry, real path, stat of the file read)], ["name: skipped: reason"])``:
+    only regular files, and symbolic links whose target lies inside the folder, are read.
+    """
+    try:
+        root = os.path.realpath(folder)
+        names = sorted(n for n in os.listdir(folder) if _is_team_name(n))
+    except (OSError, ValueError):
+        return [], []
+    files, skipped = [], []
+    for name in names:
+        entry = folder / name
+        try:
+            st = os.lstat(entry)
+        except OSError:  # gone between listing and looking: it simply is not there
+            continue
+        real = str(entry)
+        if stat.S_ISLNK(st.st_mode):
+            real = os.path.realpath(entry)
+            if os.path.commonpath([root, real]) != root:
+                # Never stat or open the target: nothing outside the folder is looked at.
+                skipped.append(f"{_shown(name)}: skipped: a symbolic link that leads out of "
+                               "the folder (only files inside it are read)")
+                continue
+            try:
+                st = os.stat(real)
+            except OSError:
+                skipped.append(f"{_shown(name)}: skipped: a symbolic link to nothing (its "
+                               "target does not exist or is a loop of links)")
+                continue
+        if not stat.S_ISREG(st.st_mode):
+            kind = _KIND.get(stat.S_IFMT(st.st_mode), "not a regular file")
+            skipped.append(f"{_shown(name)}: skipped: {kind}")
+            continue
+        if st.st_size > MAX_FILE_BYTES:
+            skipped.append(f"{_shown(name)}: skipped: {st.st_size / 1024:,.0f} kB, more than the "
+                           f"{MAX_FILE_BYTES // 1024} kB a team file may have")
+            continue
+        files.append((entry, real, st))
+    return files, skipped
 
 
 def team_files(path: str | Path) -> list[Path]:
@@ -89,15 +180,14 @@ def team_files(path: str | Path) -> list[Path]:
     Returns
     -------
     list of Path
-        ``*.yaml`` and ``*.yml`` files, sorted; hidden and editor backup files (``.name``,
-        ``~name``, ``#name#``) skipped. A missing folder gives ``[]``.
+        ``*.yaml`` and ``*.yml`` regular files (and symbolic links to one inside the
+        folder), sorted; hidden and editor backup files (``.name``, ``~name``, ``#name#``)
+        are not team files. Links out of the folder, dangling links, pipes, sockets,
+        devices, folders and files over :data:`MAX_FILE_BYTES` are left out
+        (:func:`evaluate_folder` names each with its reason). A missing folder gives ``[]``.
     """
     folder = Path(path)
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir()
-                  if p.suffix.lower() in (".yaml", ".yml") and p.is_file()
-                  and not p.name.startswith((".", "~", "#")))
+    return [entry for entry, _, _ in _scan(folder)[0]] if folder.is_dir() else []
 
 
 def folder_signature(path: str | Path) -> tuple[tuple[str, int, int], ...]:
@@ -111,16 +201,16 @@ def folder_signature(path: str | Path) -> tuple[tuple[str, int, int], ...]:
     Returns
     -------
     tuple of (name, mtime_ns, size)
-        One entry per team file (see :func:`team_files`); a missing folder gives ``()``.
+        One entry per team file (see :func:`team_files`; a link gives its target's time and
+        size) and ``(name, 0, -1)`` per entry skipped; a missing folder gives ``()``.
     """
-    out = []
-    for p in team_files(path):
-        try:
-            st = p.stat()
-        except OSError:  # deleted between listing and stat: it simply is not there
-            continue
-        out.append((p.name, st.st_mtime_ns, st.st_size))
-    return tuple(out)
+    folder = Path(path)
+    if not folder.is_dir():
+        return ()
+    files, skipped = _scan(folder)
+    out = [(entry.name, st.st_mtime_ns, st.st_size) for entry, _, st in files]
+    out += [(line.split(": skipped: ")[0], 0, -1) for line in skipped]
+    return tuple(sorted(out))
 
 
 def check_options(n: Any, seed: Any, year: Any, max_people: Any) -> None:
@@ -136,38 +226,191 @@ def check_options(n: Any, seed: Any, year: Any, max_people: Any) -> None:
     LeaderboardError
         Naming the first bad option, its value and what is allowed.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 10_000:
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or not 1 <= n <= 10_000:
         raise LeaderboardError(f"n: {n!r} is not allowed; give a whole number of replications "
                                "from 1 to 10000")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise LeaderboardError(f"seed: {seed!r} is not allowed; give a whole number >= 0")
     if year not in REPORT_YEARS:
         raise LeaderboardError(f"year: {year!r} is not allowed; choose one of "
                                + ", ".join(map(str, REPORT_YEARS)))
-    if max_people is not None and (isinstance(max_people, bool) or not isinstance(max_people, int)
+    if max_people is not None and (isinstance(max_people, bool)
+                                   or not isinstance(max_people, numbers.Integral)
                                    or max_people < 1):
         raise LeaderboardError(f"max_people: {max_people!r} is not allowed; give a whole number "
                                ">= 1 (or leave it out for no budget)")
 
 
-def _load(path: Path) -> tuple[Scenario | None, str | None]:
-    """(scenario, None) or (None, one-line error naming the file and the field)."""
-    try:
-        return load_scenario(path), None
-    except ScenarioError as exc:
+def _check_budget(read_timeout_s: Any) -> float:
+    if isinstance(read_timeout_s, bool) or not isinstance(read_timeout_s, numbers.Real) \
+            or not 0.1 <= read_timeout_s <= 600:
+        raise LeaderboardError(f"read_timeout_s: {read_timeout_s!r} is not allowed; give a "
+                               "number of seconds from 0.1 to 600")
+    return float(read_timeout_s)
+
+
+# --- reading one file within a time and memory budget ------------------------------------------
+def _problem(exc: BaseException, real: str) -> str:
+    """What is wrong with a file, without its path and without quoting its lines."""
+    if isinstance(exc, ScenarioError):
         msg = str(exc)
-        if msg.startswith(str(path)):
-            msg = msg[len(str(path)):].lstrip(": ")
-        m = re.match(r"unknown key '([^']*)'", msg)
+        for prefix in (real, os.path.basename(real)):
+            if msg.startswith(prefix):
+                msg = msg[len(prefix):].lstrip(": ")
+        msg = msg.replace(real, "the file")
+        m = re.search(r"unknown key '([^']*)'", msg)
         if m:
+            # Name a key only when it is a near miss of a field: any other key is the file's
+            # text, and the file may not be what its name says.
             valid = [f.name for f in fields(Scenario)]
             close = difflib.get_close_matches(m.group(1), valid, n=1)
-            msg = (f"unknown key {m.group(1)!r}; "
-                   + (f"did you mean {close[0]!r}?" if close else
-                      "see devsim.field_info() for the valid keys"))
-        return None, f"{path.name}: {msg}"
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, f"{path.name}: cannot read the file ({getattr(exc, 'strerror', None) or exc})"
+            line = re.search(r"\bline \d+", msg)
+            where = f" at {line.group(0)}" if line else ""
+            msg = (f"unknown key {m.group(1)!r}{where}; did you mean {close[0]!r}?" if close else
+                   f"a key{where} that is not a scenario field; see devsim.field_info() for "
+                   "the valid keys")
+        return _clean(msg)
+    if isinstance(exc, MemoryError):
+        return f"needs more than {READ_MEMORY_BYTES // 2**20} MB of memory to read"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply to read (a scenario file is one level of field: value)"
+    if isinstance(exc, UnicodeError):
+        return "is not UTF-8 text (save it as UTF-8)"
+    if isinstance(exc, OSError):
+        return f"cannot read the file ({(exc.strerror or type(exc).__name__).lower()})"
+    return f"could not be read ({type(exc).__name__})"
+
+
+def _read(real: str, expected: tuple[int, int]) -> tuple[str, Any]:
+    """("ok", Scenario) or ("error", problem); never raises.
+
+    The file must still be the regular file the folder scan saw (same device and inode):
+    a file swapped for a pipe or a link after the scan is not read.
+    """
+    try:
+        fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode) or (st.st_dev, st.st_ino) != expected:
+                return "error", "changed while being read; save it again"
+            return "ok", load_scenario(real)
+        finally:
+            os.close(fd)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a named problem
+        return "error", _problem(exc, real)
+
+
+def _child(real: str, expected: tuple[int, int], conn: Any, memory_bytes: int) -> None:
+    """Body of the reading process: set its memory limit, read, send one answer."""
+    if sys.platform.startswith("linux"):
+        try:
+            import resource
+
+            with open("/proc/self/statm") as f:
+                used = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+            # The limit counts address space, and a forked reader starts with its parent's.
+            limit = used + memory_bytes
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        except (OSError, ValueError, ImportError):
+            pass
+    try:
+        conn.send(_read(real, expected))
+    except BaseException:  # noqa: BLE001 - e.g. MemoryError while answering: the parent says so
+        pass
+    finally:
+        conn.close()
+
+
+def _context() -> Any:
+    # fork on Linux (as devsim.experiment's pool): a reader starts in milliseconds with
+    # devsim and yaml already imported.
+    return mp.get_context("fork") if sys.platform.startswith("linux") else mp.get_context()
+
+
+def _read_files(files: list[tuple[str, str, tuple[int, int]]], timeout_s: float,
+                memory_bytes: int = READ_MEMORY_BYTES) -> dict[str, tuple[str, Any]]:
+    """Read each (key, real path, (dev, inode)) in its own process, a few at a time.
+
+    A process that has not answered within ``timeout_s`` is killed and its file named as
+    taking too long; one that stops without answering (e.g. out of memory) is named too.
+    """
+    out: dict[str, tuple[str, Any]] = {}
+    pending = list(files)
+    running: dict[Any, tuple[str, Any, float]] = {}
+    width = max(2, os.cpu_count() or 2)
+    ctx = _context()
+    try:
+        while pending or running:
+            while pending and len(running) < width:
+                key, real, expected = pending.pop(0)
+                recv, send = ctx.Pipe(duplex=False)
+                try:
+                    proc = ctx.Process(target=_child, args=(real, expected, send, memory_bytes),
+                                       daemon=True)
+                    proc.start()
+                except (OSError, AssertionError, ValueError):
+                    # No process can be started here (a daemon, no resources): read in this
+                    # process, without the budget, rather than not at all.
+                    recv.close()
+                    send.close()
+                    out[key] = _read(real, expected)
+                    continue
+                send.close()
+                running[recv] = (key, proc, time.monotonic() + timeout_s)
+            if not running:
+                continue
+            wait_s = max(0.0, min(d for _, _, d in running.values()) - time.monotonic())
+            ready = mp_connection.wait(list(running), timeout=wait_s)
+            now = time.monotonic()
+            for conn in list(running):
+                key, proc, deadline = running[conn]
+                if conn in ready:
+                    try:
+                        out[key] = conn.recv()
+                    except (EOFError, OSError):
+                        out[key] = ("error", f"could not be read (the reading process stopped; "
+                                             f"it may need more than "
+                                             f"{memory_bytes // 2**20} MB of memory)")
+                    except Exception as exc:  # noqa: BLE001 - an answer that cannot be unpickled
+                        out[key] = ("error", f"could not be read ({type(exc).__name__})")
+                elif now >= deadline:
+                    out[key] = ("error", f"took longer than {timeout_s:g} s to read (a "
+                                         "scenario file reads in milliseconds)")
+                else:
+                    continue
+                del running[conn]
+                conn.close()
+                if proc.is_alive():
+                    proc.kill()
+                proc.join(timeout=5)
+    finally:  # an interrupt (or any error) leaves no reader behind
+        for conn, (_, proc, _) in running.items():
+            conn.close()
+            if proc.is_alive():
+                proc.kill()
+            proc.join(timeout=5)
+    return out
+
+
+def _labels(names: Sequence[str]) -> dict[str, str]:
+    """A unique team label per file: its stem, or its full name when the stem is ambiguous.
+
+    ``a.yaml``, ``a.yml`` and ``a.yaml.yaml`` are three teams labelled by their full names
+    (two share the stem ``a``, and the third's stem is the first one's name).
+    """
+    stems = [os.path.splitext(n)[0] for n in names]
+    taken = set(names)
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for name, stem in zip(names, stems):
+        label = stem if stems.count(stem) == 1 and stem not in taken else name
+        label = _shown(label).strip() or _shown(name)
+        base, k = label, 2
+        while label in used:  # two names that show alike (undecodable bytes)
+            label, k = f"{base} ({k})", k + 1
+        used.add(label)
+        out[name] = label
+    return out
 
 
 def _rule_notes(base: Scenario, s: Scenario, max_people: int | None) -> list[str]:
@@ -199,16 +442,17 @@ def _tiebreak(values: dict[str, float]) -> float:
     return total
 
 
-def _columns() -> list[str]:
+def _columns(year: int) -> list[str]:
     cols = ["rank", "team", "people"]
-    for k in CLUSTERED_KEYS:
+    for k in year_keys(year):
         cols += [k, f"{k}_cluster"]
     return cols + ["score", "tiebreak", "note", "file"]
 
 
 def evaluate_folder(path: str | Path, *, n: int = 10, seed: int = DEFAULT_SEED, year: int = 2019,
                     max_people: int | None = None, baseline: Scenario | None = None,
-                    executor: Any = None) -> tuple[pd.DataFrame, list[str]]:
+                    executor: Any = None, read_timeout_s: float = READ_TIMEOUT_S,
+                    cache: dict | None = None) -> tuple[pd.DataFrame, list[str]]:
     """Evaluate and rank every team file in a folder.
 
     Parameters
@@ -228,6 +472,14 @@ def evaluate_folder(path: str | Path, *, n: int = 10, seed: int = DEFAULT_SEED, 
         length applies to every team. Default: ``Scenario()`` (the field defaults).
     executor : optional
         Passed to :func:`devsim.experiment.compare`.
+    read_timeout_s : float
+        Seconds each file may take to be read and validated (default
+        :data:`READ_TIMEOUT_S`); each is read in its own process, with at most
+        :data:`READ_MEMORY_BYTES` of memory on Linux.
+    cache : dict, optional
+        Pass the same (initially empty) dict on every call to read again only the files
+        that changed (same name, device, inode, size and modification time: same answer);
+        the projector does. It keeps one entry per file of the folder.
 
     Returns
     -------
@@ -235,10 +487,17 @@ def evaluate_folder(path: str | Path, *, n: int = 10, seed: int = DEFAULT_SEED, 
         One row per valid team, ranked first (``rank`` 1, 2, ...; equal score and tiebreak
         share a rank) then unranked (``rank`` missing, ``note`` says why). Columns: ``rank,
         team, people``, each key and its ``<key>_cluster`` label, ``score, tiebreak, note,
-        file``. ``table.attrs`` holds n, seed, year, max_people, the score rule and
-        ``scenarios`` (team -> the Scenario as run).
+        file``. ``team`` is the file's stem, or its full name when another file shares the
+        stem (``a.yaml`` and ``a.yml``); ``file`` is always the full name.
+        ``table.attrs`` holds n, seed, year, max_people, the score rule and ``scenarios``
+        (team -> the Scenario as run).
     errors : list of str
-        One line per invalid file, naming the file and the field.
+        One line per entry that was not evaluated, naming the file and the problem (never
+        quoting its lines): an invalid scenario (the field), a file that took longer than
+        ``read_timeout_s`` or more memory than allowed to read, a run over
+        :data:`MAX_CHANGES_PER_RUN`, and every ``*.yaml``/``*.yml`` entry skipped (a link
+        out of the folder or to nothing, a pipe, socket, device or folder, a file over
+        :data:`MAX_FILE_BYTES`).
 
     Raises
     ------
@@ -248,45 +507,61 @@ def evaluate_folder(path: str | Path, *, n: int = 10, seed: int = DEFAULT_SEED, 
     folder = Path(path)
     if not folder.is_dir():
         what = "is not a folder" if folder.exists() else "does not exist"
-        raise LeaderboardError(f"folder: '{folder}' {what}")
+        raise LeaderboardError(f"folder: '{_shown(str(folder))}' {what}")
     check_options(n, seed, year, max_people)
+    timeout_s = _check_budget(read_timeout_s)
+    n, seed = int(n), int(seed)
     base = baseline if baseline is not None else Scenario()
     run_fields = {k: getattr(base, k) for k in _RUN_FIELDS}
-    errors: list[str] = []
+    most_changes = max(MAX_CHANGES_PER_RUN,
+                       2 * base.arrival_rate_per_day * base.horizon_days)
+    files, errors = _scan(folder)
+    errors = list(errors)
+    answers = _answers(files, timeout_s, cache)
+    labels = _labels([entry.name for entry, _, _ in files])
     teams: list[tuple[str, Path, Scenario, list[str]]] = []
-    files = team_files(folder)
-    stems = [p.stem for p in files]
-    for p in files:
-        s, err = _load(p)
-        if err:
-            errors.append(err)
+    for entry, _, _ in files:
+        shown = _shown(entry.name)
+        kind, value = answers[entry.name]
+        if kind != "ok":
+            errors.append(f"{shown}: {value}")
             continue
-        team = p.stem if stems.count(p.stem) == 1 else p.name
-        notes = _rule_notes(base, replace(s, **run_fields), max_people)
+        team = labels[entry.name]
         try:
-            s = replace(s, name=team, **run_fields)
+            s = replace(value, name=team, **run_fields)
         except ScenarioError as exc:  # e.g. its warm-up is longer than the challenge's horizon
-            errors.append(f"{p.name}: {exc}")
+            errors.append(f"{shown}: {_problem(exc, str(entry))}")
             continue
-        teams.append((team, p, s, notes))
+        changes = s.arrival_rate_per_day * s.horizon_days
+        if changes > most_changes:
+            errors.append(
+                f"{shown}: not run: each run would simulate about {changes:,.0f} changes "
+                f"(arrival_rate_per_day {s.arrival_rate_per_day:g} x horizon_days "
+                f"{s.horizon_days:g}), over the leaderboard's budget of {most_changes:,.0f} "
+                "a run; lower arrival_rate_per_day")
+            continue
+        teams.append((team, entry, s, _rule_notes(base, s, max_people)))
+    errors.sort()  # in file-name order, as the files are listed
 
-    table = pd.DataFrame(columns=_columns())
+    scored = list(year_keys(year))  # the four keys with clusters in that report year
+    table = pd.DataFrame(columns=_columns(year))
     if teams:
         res = compare([t[2] for t in teams], n=n, seed=seed, executor=executor, progress=False)
-        means = res.frame.groupby("scenario", sort=False)[list(CLUSTERED_KEYS)].mean()
+        means = res.frame.groupby("scenario", sort=False)[scored].mean()
         order = bands(year)["clusters"]
         rows = []
         for team, p, s, notes in teams:
-            values = {k: float(means.loc[team, k]) for k in CLUSTERED_KEYS}
+            values = {k: float(means.loc[team, k]) for k in scored}
             row: dict[str, Any] = {"team": team, "people": s.headcount}
             score = 0
-            for k in CLUSTERED_KEYS:
+            for k in scored:
                 c = classify(k, values[k], year)
                 row[k] = values[k]
                 row[f"{k}_cluster"] = c.label
                 score += len(order) - 1 - order.index(c.cluster) if c.cluster else 0
             row.update(score=score, tiebreak=round(_tiebreak(values), 4),
-                       note=("not ranked: " + "; ".join(notes)) if notes else "", file=p.name)
+                       note=("not ranked: " + "; ".join(notes)) if notes else "",
+                       file=_shown(p.name))
             rows.append(row)
         table = pd.DataFrame(rows)
         ranked = table["note"] == ""
@@ -302,12 +577,35 @@ def evaluate_folder(path: str | Path, *, n: int = 10, seed: int = DEFAULT_SEED, 
                 r, prev = i + 1, (sc, tb)
             ranks.append(r)
         table.insert(0, "rank", pd.array(ranks, dtype="Int64"))
-        table = table.drop(columns="_ranked").reset_index(drop=True)[_columns()]
+        table = table.drop(columns="_ranked").reset_index(drop=True)[_columns(year)]
     table.attrs.update(n=n, seed=seed, year=year, max_people=max_people, score_rule=SCORE_RULE)
     # The scenarios as run (team name, challenge's run settings), so a dashboard can show the
     # same runs; kept out of exports (see export_table).
     table.attrs["scenarios"] = {team: s for team, _, s, _ in teams}
     return table, errors
+
+
+def _answers(files: list[tuple[Path, str, os.stat_result]], timeout_s: float,
+             cache: dict | None) -> dict[str, tuple[str, Any]]:
+    """Each file's ("ok", Scenario) or ("error", problem), from ``cache`` when unchanged."""
+    if cache is None:
+        cache = {}
+    keys = {entry.name: (real, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, timeout_s)
+            for entry, real, st in files}
+    todo = [(entry.name, real, (st.st_dev, st.st_ino)) for entry, real, st in files
+            if cache.get(entry.name, (None,))[0] != keys[entry.name]]
+    fresh = _read_files(todo, timeout_s) if todo else {}
+    for name in list(cache):
+        if name not in keys:  # the file went away
+            del cache[name]
+    for name, answer in fresh.items():
+        cache[name] = (keys[name], answer)
+    return {name: cache[name][1] for name in keys}
+
+
+def _keys_of(table: pd.DataFrame) -> list[str]:
+    """The scored keys of a leaderboard table (its report year's four), in DORA's order."""
+    return [c[:-len("_cluster")] for c in table.columns if c.endswith("_cluster")]
 
 
 def format_table(table: pd.DataFrame) -> str:
@@ -333,7 +631,7 @@ def format_table(table: pd.DataFrame) -> str:
         "people": table["people"].astype(int),
         **{metric(k).short: [f"{format_value(k, v)} {c}"
                              for v, c in zip(table[k], table[f"{k}_cluster"])]
-           for k in CLUSTERED_KEYS},
+           for k in _keys_of(table)},
         "score": table["score"].astype(int),
         "tiebreak": [f"{t:+.2f}" for t in table["tiebreak"]],
     })

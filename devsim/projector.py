@@ -20,6 +20,13 @@ task on the kernel's event loop, so it runs in JupyterLab and in Voila alike
 (``voila notebooks/projector.ipynb``); a "Refresh now" button forces an update, and
 :meth:`Projector.refresh` / :meth:`Projector.poll` do the same synchronously (for tests).
 
+A learner's file cannot stop the page: the leaderboard reads each file in its own process
+within a time and memory budget (:data:`devsim.leaderboard.READ_TIMEOUT_S`,
+:data:`devsim.leaderboard.READ_MEMORY_BYTES`), refuses runs over
+:data:`devsim.leaderboard.MAX_CHANGES_PER_RUN`, follows no link out of the folder and lists
+every entry it skips with the reason; the page remembers what each file read as, so a poll
+reads again only the files that changed.
+
 Runs are remembered per team scenario, seed and replication
 (:class:`devsim.experiment.MemoExecutor` for the leaderboard and the tiles,
 :class:`devsim.experiment.LogCache` for the chart's runs): when one team saves a new
@@ -48,9 +55,10 @@ import pandas as pd
 
 from . import experiment, leaderboard, plots
 from .display import ERROR_COLOUR, error_text, figure_bundle, one_line
+from .dora import keys as year_keys
 from .experiment import DEFAULT_SEED, LogCache, MemoExecutor, Results
 from .log import EventLog
-from .registry import CLUSTERED_KEYS, format_value, metric
+from .registry import format_value, metric
 from .scenario import Scenario
 
 __all__ = ["Projector", "projector"]
@@ -152,6 +160,9 @@ class Projector(W.VBox):
         self._logs = LogCache(_LOGS_KEPT)
         # Per team scenario (n, seed and year are fixed for the life of the page).
         self._tile_cache: dict[Scenario, dict[str, Any]] = {}
+        # What each team file read as, per file signature: a file is read again (in its own
+        # process, within the leaderboard's time and memory budget) only when it changed.
+        self._read_cache: dict = {}
         self._task: asyncio.Task | None = None
         self.table: pd.DataFrame | None = None
         self.errors: list[str] = []
@@ -244,7 +255,8 @@ class Projector(W.VBox):
         try:
             table, errors = leaderboard.evaluate_folder(
                 self.folder, n=self.n, seed=self.seed, year=self.year,
-                max_people=self.max_people, baseline=self.baseline, executor=self._executor)
+                max_people=self.max_people, baseline=self.baseline, executor=self._executor,
+                cache=self._read_cache)
             results, logs, tiles, chart = None, {}, [], []
             if not table.empty and (self.show_tiles or self.show_lead_times):
                 scenarios = self._team_scenarios(table)
@@ -355,7 +367,8 @@ class Projector(W.VBox):
                     "(for example <code>team-a.yaml</code>); the board updates when it "
                     "appears.</div>")
         cell = "padding:0.35em 0.7em; border-bottom:1px solid #ddd; text-align:left"
-        titles = ["Rank", "Team", "People", *(metric(k).short for k in CLUSTERED_KEYS),
+        scored = year_keys(self.year)
+        titles = ["Rank", "Team", "People", *(metric(k).short for k in scored),
                   "Score", "Tiebreak"]
         head = "".join(f"<th style='{cell}; border-bottom:2px solid #333'>{h}</th>"
                        for h in titles)
@@ -369,7 +382,7 @@ class Projector(W.VBox):
                 team += (f"<br><span style='font-size:0.7em; color:{ERROR_COLOUR}'>"
                          f"{_e(r['note'])}</span>")
             keys = []
-            for k in CLUSTERED_KEYS:
+            for k in scored:
                 label = str(r[f"{k}_cluster"])
                 colour = plots.CLUSTER_COLOURS[_cluster_key(label)]
                 keys.append(

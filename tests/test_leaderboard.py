@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +19,8 @@ import pytest
 
 from devsim.leaderboard import (SCORE_RULE, LeaderboardError, evaluate_folder, export_table,
                                 folder_signature, format_table, team_files)
-from devsim.registry import CLUSTERED_KEYS as KEYS, format_value, metric
+from devsim.dora import KEYS
+from devsim.registry import format_value, metric
 from devsim.scenario import Scenario
 
 SAMPLES = Path(__file__).resolve().parent.parent / "exercises" / "sample_teams"
@@ -96,9 +98,10 @@ def test_invalid_files_each_give_one_line_naming_file_and_field(tmp_path):
     assert list(table["team"]) == ["ok"] and table["rank"].tolist() == [1]
     by_file = {e.split(":")[0]: e for e in errors}
     assert set(by_file) == {"typo.yaml", "range.yaml", "broken.yaml", "choice.yaml"}
-    assert "unknown key 'n_developer'; did you mean 'n_developers'?" in by_file["typo.yaml"]
+    assert "unknown key 'n_developer'" in by_file["typo.yaml"]
+    assert "did you mean 'n_developers'?" in by_file["typo.yaml"]
     assert "test_automation: 1.5 is out of range" in by_file["range.yaml"]
-    assert "not valid YAML at line" in by_file["broken.yaml"]
+    assert "not valid YAML" in by_file["broken.yaml"] and "line" in by_file["broken.yaml"]
     assert "organisation" in by_file["choice.yaml"]
     assert all("\n" not in e for e in errors)
 
@@ -185,3 +188,154 @@ def test_json_export_carries_each_team_scenario_as_run(sample, tmp_path):
     assert set(doc["scenarios"]) == set(table["team"])
     for team, fields in doc["scenarios"].items():
         assert scenario_from_dict(fields) == table.attrs["scenarios"][team]
+
+
+# --- bad input: the shared folder is the room's, and a learner's file cannot stop it ----------
+
+def _bomb(key: str = "name") -> str:
+    """A YAML 'billion laughs' under a real field (9**9 values once expanded)."""
+    lines = [f"{key}:", '  - &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    prev = "a"
+    for c in "bcdefghi":
+        lines.append(f"  - &{c} [" + ",".join([f"*{prev}"] * 9) + "]")
+        prev = c
+    return "\n".join(lines) + "\n"
+
+
+def _room(folder: Path, outside: Path) -> None:
+    """Three teams sharing a stem, a link inside, and every kind of bad entry."""
+    (folder / "a.yaml").write_text(GOOD)
+    (folder / "a.yml").write_text("n_developers: 8\n")            # siloed, the defaults
+    (folder / "a.yaml.yaml").write_text(GOOD + "test_automation: 0.9\n")
+    (folder / "inside.yml").symlink_to("a.yaml")
+    (folder / "out.yaml").symlink_to(outside)
+    (folder / "dangling.yaml").symlink_to(folder / "nowhere.yaml")
+    os.mkfifo(folder / "pipe.yaml")
+    (folder / "x.yaml").mkdir()
+    (folder / "bomb.yaml").write_text(_bomb())
+    (folder / "deep.yaml").write_text("n_developers: " + "[" * 2000 + "]" * 2000 + "\n")
+    (folder / "latin.yaml").write_bytes("name: équipe café\n".encode("latin-1"))
+
+
+SECRET = "root-password-line: hunter2"
+
+
+def test_a_room_of_bad_entries_names_each_and_ranks_the_rest(tmp_path):
+    outside = tmp_path / "system.yaml"
+    outside.write_text(SECRET + "\n")
+    folder = tmp_path / "room"
+    folder.mkdir()
+    _room(folder, outside)
+    t0 = time.monotonic()
+    table, errors = evaluate_folder(folder, n=2, baseline=SHORT, executor="serial")
+    took = time.monotonic() - t0
+    assert took < 30, f"one folder took {took:.0f} s"
+    assert set(table["team"]) == {"a.yaml", "a.yml", "a.yaml.yaml", "inside"}
+    assert table["rank"].notna().all()
+    by_file = {e.split(": ")[0]: e for e in errors}
+    assert set(by_file) == {"out.yaml", "dangling.yaml", "pipe.yaml", "x.yaml", "bomb.yaml",
+                            "deep.yaml", "latin.yaml"}, errors
+    assert "leads out of the folder" in by_file["out.yaml"]
+    assert "link to nothing" in by_file["dangling.yaml"]
+    assert "named pipe" in by_file["pipe.yaml"]
+    assert "a folder, not a file" in by_file["x.yaml"]
+    assert "UTF-8" in by_file["latin.yaml"]
+    for e in errors:
+        assert "\n" not in e and len(e) < 300
+        assert "hunter2" not in e and "root-password" not in e
+        assert "lol" not in e and "équipe" not in e
+    assert "hunter2" not in table.to_string()
+    assert outside.read_text() == SECRET + "\n"
+
+
+def test_three_files_with_one_stem_each_show_their_own_numbers(tmp_path):
+    from devsim.experiment import DEFAULT_SEED, compare
+    from devsim.scenario import load_scenario
+
+    (tmp_path / "a.yaml").write_text(GOOD)
+    (tmp_path / "a.yml").write_text("n_developers: 8\n")
+    (tmp_path / "a.yaml.yaml").write_text(GOOD + "test_automation: 0.9\n")
+    table, errors = evaluate_folder(tmp_path, n=2, baseline=SHORT, executor="serial")
+    assert errors == []
+    assert sorted(table["team"]) == ["a.yaml", "a.yaml.yaml", "a.yml"]
+    assert list(table["team"]) == list(table["file"])
+    lead = dict(zip(table["file"], table["lead_time_hours"]))
+    run = {k: getattr(SHORT, k) for k in ("horizon_days", "warmup_days", "cost_per_person_hour")}
+    for name in lead:
+        s = replace(load_scenario(tmp_path / name), name=name, **run)
+        direct = compare([s], n=2, seed=DEFAULT_SEED, executor="serial", progress=False)
+        assert lead[name] == pytest.approx(direct.frame["lead_time_hours"].mean(), rel=1e-12), name
+    assert len(set(lead.values())) == 3
+
+
+def test_a_file_over_the_time_or_memory_budget_is_named_and_the_rest_rank(tmp_path,
+                                                                         monkeypatch):
+    import devsim.leaderboard as lb
+
+    real_load = lb.load_scenario
+
+    def hostile(path):  # the reader process inherits this (fork)
+        name = Path(path).name
+        if name == "slow.yaml":
+            time.sleep(60)
+        if name == "hog.yaml":
+            return bytearray(4 * 2**30)
+        return real_load(path)
+
+    monkeypatch.setattr(lb, "load_scenario", hostile)
+    for name in ("slow.yaml", "hog.yaml", "ok.yaml"):
+        (tmp_path / name).write_text(GOOD)
+    t0 = time.monotonic()
+    table, errors = evaluate_folder(tmp_path, n=1, baseline=SHORT, executor="serial",
+                                    read_timeout_s=1.0)
+    assert time.monotonic() - t0 < 20
+    assert list(table["team"]) == ["ok"]
+    by_file = {e.split(": ")[0]: e for e in errors}
+    assert "took longer than 1 s to read" in by_file["slow.yaml"]
+    assert "MB of memory" in by_file["hog.yaml"]
+    with pytest.raises(LeaderboardError, match="read_timeout_s"):
+        evaluate_folder(tmp_path, read_timeout_s=0)
+
+
+def test_a_run_over_the_size_budget_is_refused_with_the_file_named(tmp_path):
+    from devsim.leaderboard import MAX_CHANGES_PER_RUN
+
+    (tmp_path / "huge.yaml").write_text(GOOD + "arrival_rate_per_day: 200\n"
+                                        "change_size_person_hours: 0.5\n")
+    t0 = time.monotonic()
+    table, errors = evaluate_folder(tmp_path, n=5)  # a year's challenge: 73,000 changes a run
+    assert time.monotonic() - t0 < 10 and table.empty
+    assert errors[0].startswith("huge.yaml: not run: each run would simulate about 73,000")
+    assert f"{MAX_CHANGES_PER_RUN:,}" in errors[0]
+
+
+def test_only_changed_files_are_read_again_with_a_cache(tmp_path, monkeypatch):
+    import devsim.leaderboard as lb
+
+    read: list[list[str]] = []
+    real = lb._read_files
+    monkeypatch.setattr(lb, "_read_files", lambda todo, *a, **k: (
+        read.append(sorted(t[0] for t in todo)), real(todo, *a, **k))[1])
+    (tmp_path / "one.yaml").write_text(GOOD)
+    (tmp_path / "two.yaml").write_text(GOOD + "n_developers: 7\n")
+    cache: dict = {}
+    first, _ = evaluate_folder(tmp_path, n=1, baseline=SHORT, executor="serial", cache=cache)
+    evaluate_folder(tmp_path, n=1, baseline=SHORT, executor="serial", cache=cache)
+    (tmp_path / "two.yaml").write_text(GOOD + "n_developers: 9\n")
+    (tmp_path / "one.yaml").unlink()
+    table, _ = evaluate_folder(tmp_path, n=1, baseline=SHORT, executor="serial", cache=cache)
+    assert read == [["one.yaml", "two.yaml"], ["two.yaml"]]
+    assert set(cache) == {"two.yaml"} and list(table["team"]) == ["two"]
+    assert table["people"].iloc[0] == first.set_index("team").loc["two", "people"] + 2
+
+
+def test_folder_signature_names_skipped_entries_without_following_links_out(tmp_path):
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(GOOD)
+    room = tmp_path / "room"
+    room.mkdir()
+    (room / "out.yaml").symlink_to(outside)
+    (room / "team.yaml").write_text(GOOD)
+    sig = folder_signature(room)
+    assert ("out.yaml", 0, -1) in sig
+    assert [p.name for p in team_files(room)] == ["team.yaml"]

@@ -133,8 +133,8 @@ def test_invalid_file_is_listed_with_its_reason(two_teams, capsys):
     assert len(p.errors) == 2
     problems = p.problems.value
     assert "team-x.yaml: n_developers: -2 is out of range" in problems
-    assert "team-y.yml: unknown key &#x27;monitring&#x27;; did you mean &#x27;monitoring&#x27;?" \
-        in problems
+    assert "team-y.yml: unknown key &#x27;monitring&#x27;" in problems
+    assert "did you mean &#x27;monitoring&#x27;?" in problems
     assert "2 invalid" in p.status_text()
     assert list(p.table["team"]) == ["team-b", "team-e"]  # the valid teams are still ranked
     assert capsys.readouterr().out == ""
@@ -212,3 +212,24 @@ def test_output_areas_are_assigned_never_captured():
     source = inspect.getsource(projector_module)
     assert "clear_output" not in source and "with self.tiles_out" not in source
     assert "print(" not in source
+
+
+def test_bad_entries_are_listed_and_nothing_outside_is_shown(two_teams, tmp_path_factory):
+    import os
+
+    outside = tmp_path_factory.mktemp("system") / "passwd.yaml"
+    outside.write_text("secret-account: x:0:0:hunter2\n")
+    (two_teams / "out.yaml").symlink_to(outside)
+    os.mkfifo(two_teams / "pipe.yaml")
+    (two_teams / "x.yaml").mkdir()
+    p = _make(two_teams, tiles=False, lead_times=False)
+    page = p.board.value + p.problems.value + p.status.value
+    assert "hunter2" not in page and "secret-account" not in page
+    for name, why in [("out.yaml", "leads out of the folder"), ("pipe.yaml", "named pipe"),
+                      ("x.yaml", "a folder, not a file")]:
+        assert html.escape(name) in p.problems.value and why in p.problems.value
+    assert "2 ranked" in p.status_text() and "3 invalid" in p.status_text()
+    # Polling an unchanged folder reads nothing again; a new file is read alone.
+    assert not p.poll()
+    (two_teams / "pipe.yaml").unlink()
+    assert p.poll() and "pipe.yaml" not in p.problems.value

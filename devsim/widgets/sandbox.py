@@ -10,18 +10,20 @@ and :mod:`devsim.plots` draws. Imports :mod:`devsim.experiment`, :mod:`devsim.pl
 """
 from __future__ import annotations
 
+import errno
+import functools
 import numbers
 import time
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 import ipywidgets as W
 
 from .. import experiment, plots
-from ..display import error_text, one_line, set_status, show_figure
+from ..display import error_text, one_line, os_error_text, set_status, show_figure
 from ..dora import REPORT_YEARS
 from ..experiment import DEFAULT_SEED, Results
 from ..scenario import Scenario, ScenarioError, load_scenario, presets, save_scenario
@@ -34,6 +36,49 @@ _NONE = "none"
 _BASELINES_KEPT = 8
 #: Event logs kept for the value stream map (scenario and baseline, and a step back).
 _LOGS_KEPT = 4
+#: Most changes one run may simulate (arrival_rate_per_day x horizon_days: arrivals drive the
+#: events, about 0.2 ms each). The sliders reach about 33,000 (30 a day for 1,095 days); a
+#: loaded file may ask for 730,000, minutes of a busy kernel, so the sandbox says no.
+MAX_CHANGES_PER_RUN = 50_000
+#: Longest file name quoted in a message line.
+_NAME_CHARS = 100
+
+
+def _reported(line: str, verb: str) -> Callable:
+    """Wrap a callback so that no exception escapes it: a failure becomes one line.
+
+    ``line`` names the label that reports (``"status"`` or ``"message"``), ``verb`` starts
+    the sentence ("Error", "Not saved").
+    """
+    def wrap(method: Callable) -> Callable:
+        @functools.wraps(method)
+        def run(self: "Sandbox", *args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(self, *args, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - a callback must report, never raise
+                set_status(getattr(self, line), f"{verb}: {type(exc).__name__}: "
+                           f"{one_line(exc)}", error=True)
+                return False
+        return run
+    return wrap
+
+
+def _shown(path: Any, *, cut: bool = True) -> str:
+    """A path as a message quotes it: printable, and cut in the middle when long."""
+    text = "".join(c if c.isprintable() else "?" for c in str(path))
+    if cut and len(text) > _NAME_CHARS:
+        half = (_NAME_CHARS - 1) // 2
+        text = text[:half] + "…" + text[-half:]
+    return text
+
+
+def _file_problem(exc: BaseException, path: Path) -> str:
+    """What stopped a save, load or export, in one phrase naming the file."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOENT and not path.parent.is_dir():
+        return f"folder '{_shown(path.parent)}' does not exist"
+    if isinstance(exc, (OSError, ValueError)) and not isinstance(exc, ScenarioError):
+        return f"{_shown(path)}: {os_error_text(exc)}"
+    return one_line(exc)
 
 
 def _check_replications(n: int) -> int:
@@ -325,18 +370,27 @@ class Sandbox(W.VBox):
         set_status(self.status, "running…")
         try:
             scenario = self._controls.get_scenario()
-        except ScenarioError as exc:
+        except Exception as exc:  # noqa: BLE001 - ScenarioError names the field
             set_status(self.status, f"Not run: {one_line(exc)}", error=True)
+            return False
+        too_big = self._over_budget(scenario)
+        if too_big:
+            set_status(self.status, too_big, error=True)
             return False
         try:
             results, baseline = self._compute(scenario)
-            fig = self._dashboard(results, scenario, baseline)
         except BrokenProcessPool as exc:
             experiment.shutdown()  # so that the next update starts a fresh pool
             set_status(self.status, f"Error: the worker processes stopped ({one_line(exc)}); "
                        "move a control to try again", error=True)
             return False
         except Exception as exc:  # noqa: BLE001 - a callback must report, never raise
+            set_status(self.status, f"Error: the model could not run this scenario "
+                       f"({type(exc).__name__}: {one_line(exc)})", error=True)
+            return False
+        try:
+            fig = self._dashboard(results, scenario, baseline)
+        except Exception as exc:  # noqa: BLE001
             set_status(self.status, error_text(exc), error=True)
             return False
         self.scenario, self.baseline, self.results, self.last_figure = (
@@ -344,6 +398,18 @@ class Sandbox(W.VBox):
         note = self._update_value_stream()
         set_status(self.status, f"updated in {time.perf_counter() - t0:.2f} s{note}")
         return True
+
+    def _over_budget(self, scenario: Scenario) -> str:
+        """The status line refusing a run over :data:`MAX_CHANGES_PER_RUN` ("" if within)."""
+        baseline = self._baseline_choice()
+        for s in [scenario] + ([baseline] if baseline is not None else []):
+            changes = s.arrival_rate_per_day * s.horizon_days
+            if changes > MAX_CHANGES_PER_RUN:
+                return (f"Not run: {s.name} would simulate about {changes:,.0f} changes a run "
+                        f"(arrival_rate_per_day x horizon_days), over the sandbox's limit of "
+                        f"{MAX_CHANGES_PER_RUN:,}; lower one of them, or run it with "
+                        "devsim.compare, which has no limit")
+        return ""
 
     def redraw(self) -> bool:
         """Redraw the last results (e.g. for another DORA year) without running again.
@@ -377,37 +443,49 @@ class Sandbox(W.VBox):
             return f" (value stream map failed: {one_line(exc)})"
         return ""
 
-    # callbacks -----------------------------------------------------------------------------
+    # callbacks: each reports a failure in one line; none lets an exception out (ipywidgets
+    # would put it in the widget log, where a learner never looks) ---------------------------
+    @_reported("status", "Error")
     def _on_control(self, change: dict) -> None:
         if not self._hold:
             self.refresh()
 
+    @_reported("status", "Error")
     def _on_setting(self, change: dict) -> None:
         self.refresh()
 
+    @_reported("status", "Error")
     def _on_year(self, change: dict) -> None:
         if self.redraw():
             set_status(self.status, f"DORA {self.year} clusters")
 
+    @_reported("status", "Error")
     def _on_value_stream(self, change: dict) -> None:
         note = self._update_value_stream() if self.scenario is not None else ""
         if note:
             set_status(self.status, note.strip(" ()"), error=True)
 
-    def load(self, scenario: Scenario) -> None:
+    def load(self, scenario: Scenario) -> bool:
         """Put ``scenario`` into the controls and update once.
 
         Parameters
         ----------
         scenario : Scenario
+
+        Returns
+        -------
+        bool
+            True if the dashboard was updated (see :meth:`refresh`).
         """
         with self._held():
             self._controls.set_scenario(scenario)
-        self.refresh()
+        return self.refresh()
 
+    @_reported("status", "Error")
     def _on_preset(self, change: dict) -> None:
         self.load(self._choices[change["new"]])
 
+    @_reported("status", "Error")
     def _on_reset(self, _button=None) -> None:
         self.load(self._choices[self.preset_picker.value])
 
@@ -415,14 +493,36 @@ class Sandbox(W.VBox):
     def _say(self, text: str, *, error: bool = False) -> None:
         set_status(self.message, text, error=error)
 
-    def _path(self, path: str | Path | None, box: W.Text) -> Path:
-        return Path(path if path is not None else box.value.strip()).expanduser()
+    def _path(self, path: str | Path | None, box: W.Text, verb: str) -> Path | None:
+        """The file a button acts on, or None (the message line says why)."""
+        text = str(path if path is not None else box.value).strip()
+        if not text:
+            self._say(f"Not {verb}: give a file name", error=True)
+            return None
+        if not text.isprintable():  # a pasted tab or newline would make a name no one can type
+            self._say(f"Not {verb}: {_shown(text)}: the file name holds a tab or another "
+                      "control character", error=True)
+            return None
+        try:
+            return Path(text).expanduser()
+        except RuntimeError:  # "~someone/x.yaml" with no such user
+            self._say(f"Not {verb}: {_shown(text)}: no such home folder", error=True)
+            return None
 
     def _refuse_overwrite(self, path: Path, verb: str) -> bool:
-        """Say so and return True when ``path`` exists and Overwrite is not ticked."""
-        if path.exists() and not self.overwrite.value:
-            self._say(f"Not {verb}: {path} already exists; tick 'Overwrite existing files' "
-                      "to replace it", error=True)
+        """Say so and return True when ``path`` cannot be written or exists unticked."""
+        try:
+            exists = path.exists()
+            folder = path.parent.is_dir()
+        except (OSError, ValueError) as exc:  # a name too long, a NUL character
+            self._say(f"Not {verb}: {_file_problem(exc, path)}", error=True)
+            return True
+        if not folder:
+            self._say(f"Not {verb}: folder '{_shown(path.parent)}' does not exist", error=True)
+            return True
+        if exists and not self.overwrite.value:
+            self._say(f"Not {verb}: {_shown(path)} already exists; tick 'Overwrite existing "
+                      "files' to replace it", error=True)
             return True
         return False
 
@@ -439,13 +539,15 @@ class Sandbox(W.VBox):
         bool
             True if saved; otherwise the message line says why.
         """
-        path = self._path(path, self.scenario_path)
+        path = self._path(path, self.scenario_path, "saved")
+        if path is None:
+            return False
         if path.suffix not in (".yaml", ".yml"):
-            self._say(f"Scenario file: {str(path)!r} must end in .yaml or .yml", error=True)
+            self._say(f"Scenario file: {_shown(path)!r} must end in .yaml or .yml", error=True)
             return False
         try:
             scenario = self._controls.get_scenario()
-        except ScenarioError as exc:
+        except Exception as exc:  # noqa: BLE001 - ScenarioError names the field
             self._say(f"Not saved: {one_line(exc)}", error=True)
             return False
         if self._refuse_overwrite(path, "saved"):
@@ -453,9 +555,9 @@ class Sandbox(W.VBox):
         try:
             save_scenario(scenario, path, overwrite=self.overwrite.value)
         except Exception as exc:  # noqa: BLE001 - e.g. a missing folder or no permission
-            self._say(f"Not saved: {one_line(exc)}", error=True)
+            self._say(f"Not saved: {_file_problem(exc, path)}", error=True)
             return False
-        self._say(f"Saved scenario to {path}")
+        self._say(f"Saved scenario to {_shown(path, cut=False)}")
         return True
 
     def load_file(self, path: str | Path | None = None) -> bool:
@@ -471,25 +573,42 @@ class Sandbox(W.VBox):
         bool
             True if loaded; otherwise the message line says why.
         """
-        path = self._path(path, self.scenario_path)
+        path = self._path(path, self.scenario_path, "loaded")
+        if path is None:
+            return False
         try:
             scenario = load_scenario(path)
         except ScenarioError as exc:
             self._say(f"Not loaded: {one_line(exc)}", error=True)
             return False
-        except Exception as exc:  # noqa: BLE001 - a folder, an unreadable or binary file
-            self._say(f"Not loaded: {path}: {one_line(exc)}", error=True)
+        except RecursionError:
+            self._say(f"Not loaded: {_shown(path)}: nested too deeply to be a scenario file",
+                      error=True)
+            return False
+        except MemoryError:
+            self._say(f"Not loaded: {_shown(path)}: too large to read", error=True)
+            return False
+        except UnicodeError:
+            self._say(f"Not loaded: {_shown(path)}: not UTF-8 text (save it as UTF-8)",
+                      error=True)
+            return False
+        except Exception as exc:  # noqa: BLE001 - a folder, an unreadable file
+            self._say(f"Not loaded: {_file_problem(exc, path)}", error=True)
             return False
         label = _choice_label(scenario, self._choices)
         if label not in self._choices:
-            label = f"{scenario.name} ({path.name})"
+            label = f"{scenario.name} ({_shown(path.name)})"
             self._choices[label] = scenario
             self.preset_picker.options = list(self._choices)
         if self.preset_picker.value == label:
             self.load(scenario)
         else:
             self.preset_picker.value = label  # its observer loads and updates
-        self._say(f"Loaded {path}")
+        if self.scenario != scenario:  # the update failed: the status line says why
+            self._say(f"Loaded {_shown(path)}, but it did not run (the status line says why)",
+                      error=True)
+            return False
+        self._say(f"Loaded {_shown(path, cut=False)}")
         return True
 
     def export(self, path: str | Path | None = None) -> bool:
@@ -505,29 +624,34 @@ class Sandbox(W.VBox):
         bool
             True if written; otherwise the message line says why.
         """
-        path = self._path(path, self.results_path)
+        path = self._path(path, self.results_path, "exported")
+        if path is None:
+            return False
         if self.results is None:
             self._say("Not exported: no results yet", error=True)
             return False
         if path.suffix not in (".csv", ".json"):
-            self._say(f"Results file: {str(path)!r} must end in .csv or .json", error=True)
+            self._say(f"Results file: {_shown(path)!r} must end in .csv or .json", error=True)
             return False
         if self._refuse_overwrite(path, "exported"):
             return False
         try:
             self.results.save(path, overwrite=self.overwrite.value)
         except Exception as exc:  # noqa: BLE001
-            self._say(f"Not exported: {one_line(exc)}", error=True)
+            self._say(f"Not exported: {_file_problem(exc, path)}", error=True)
             return False
-        self._say(f"Exported {len(self.results.frame)} rows to {path}")
+        self._say(f"Exported {len(self.results.frame)} rows to {_shown(path, cut=False)}")
         return True
 
+    @_reported("message", "Not saved")
     def _on_save(self, _button=None) -> None:
         self.save()
 
+    @_reported("message", "Not loaded")
     def _on_load(self, _button=None) -> None:
         self.load_file()
 
+    @_reported("message", "Not exported")
     def _on_export(self, _button=None) -> None:
         self.export()
 
