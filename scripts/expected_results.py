@@ -14,47 +14,44 @@ import sys
 from pathlib import Path
 
 import devsim as ds
-from devsim.dora import classify
+from devsim.dora import five_keys, keys, place
+from devsim.registry import format_value, metric
 
 START, END = "<!-- expected-results:start -->", "<!-- expected-results:end -->"
 N, SEED, YEAR = 10, ds.experiment.DEFAULT_SEED, 2019
-
-
-def _fmt(metric: str, value: float) -> str:
-    if value != value:  # NaN
-        return "n/a"
-    if metric in ("change_failure_rate", "rework_rate", "flow_efficiency"):
-        return f"{100 * value:.0f}%"
-    if metric.endswith("_hours"):
-        return f"{value / 24:.1f} d" if value >= 48 else f"{value:.1f} h"
-    if metric == "deploy_frequency_per_day":
-        return f"{value:.2f}/day" if value >= 1 else f"{7 * value:.2f}/week"
-    if metric == "cost_per_change":
-        return f"{value:,.0f}"
-    return f"{value:.2f}"
+FLOW = ("flow_efficiency", "cost_per_change")
 
 
 def table() -> str:
-    """Markdown table: one row per preset, DORA keys with their 2019 cluster, and flow figures."""
+    """Markdown table: one row per preset, DORA's five keys with their 2019 cluster and how
+    many runs land in it, then flow figures. Numbers and names come from devsim's registry."""
     res = ds.compare(list(ds.presets()), n=N, seed=SEED, progress=False)
-    means = res.frame.groupby("scenario", sort=False).mean(numeric_only=True)
-    keys = ["deploy_frequency_per_day", "lead_time_hours", "change_failure_rate",
-            "time_to_restore_hours"]
-    head = ["preset", "deploy frequency", "lead time (median)", "change failure rate",
-            "time to restore (median)", "rework rate", "flow efficiency", "cost per change"]
+    frame = res.frame
+    columns = [*five_keys(YEAR), *FLOW]
+    head = ["preset", *(metric(k).name.lower() for k in columns)]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for name, row in means.iterrows():
+    gaps = []
+    for name in dict.fromkeys(frame["scenario"]):
+        rows = frame[frame["scenario"] == name]
         cells = [f"`{name}`"]
-        for k in keys:
-            c = classify(k, row[k], YEAR)
-            cells.append(f"{_fmt(k, row[k])} ({c.label})")
-        cells += [_fmt("rework_rate", row["rework_rate"]), _fmt("flow_efficiency", row["flow_efficiency"]),
-                  _fmt("cost_per_change", row["cost_per_change"])]
+        for k in columns:
+            text = format_value(k, float(rows[k].mean()))
+            if k in keys(YEAR):
+                p = place(k, rows[k], YEAR)
+                sure = ("borderline " + "/".join(c.capitalize() for c in p.spans)
+                        if p.borderline else f"{p.agreement} runs")
+                text += f" ({p.label}, {sure})"
+                if p.gap:
+                    gaps.append(f"`{name}`, {metric(k).name.lower()}: {p.gap}.")
+            cells.append(text)
         lines.append("| " + " | ".join(cells) + " |")
     base = ds.presets()["siloed"]
     note = (f"\nMeans of {N} replications, seed {SEED}, {base.horizon_days:.0f} simulated days of "
-            f"which the first {base.warmup_days:.0f} are ignored as warm-up; clusters from DORA {YEAR} "
-            f"({ds.dora.source(YEAR)}). Rule: {ds.dora.RULE}\n")
+            f"which the first {base.warmup_days:.0f} are ignored as warm-up; clusters from DORA "
+            f"{YEAR} ({ds.dora.source(YEAR)}), with how many of the {N} runs land in the mean's "
+            f"cluster. Rule: {ds.dora.RULE}\n")
+    if gaps:
+        note += "\n" + "\n".join(f"- {g}" for g in gaps) + "\n"
     return "\n".join(lines) + "\n" + note
 
 
