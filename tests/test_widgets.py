@@ -425,3 +425,10 @@ def test_default_html_tiles_change_with_a_slider(short):
 def test_bad_dashboard_kind_is_named(short):
     with pytest.raises(ValueError, match="dashboard"):
         Sandbox(short[0], None, dashboard="pie")
+
+
+def test_one_replication_says_its_clusters_are_one_runs_and_offers_more(short):
+    box = Sandbox(short[0], None, n=1, seed=SEED)
+    assert "1 replication" in box.status.value and "Replications" in box.status.value
+    two = Sandbox(short[0], None, n=2, seed=SEED)
+    assert "1 replication" not in two.status.value

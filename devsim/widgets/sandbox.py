@@ -396,6 +396,9 @@ class Sandbox(W.VBox):
         self.scenario, self.baseline, self.results, self.last_figure = (
             scenario, baseline, results, fig)
         note = self._update_value_stream()
+        if self.n == 1:
+            note += ("; 1 replication: each cluster is one run's, set Replications to 5 or more "
+                     "to see how sure it is")
         set_status(self.status, f"updated in {time.perf_counter() - t0:.2f} s{note}")
         return True
 
