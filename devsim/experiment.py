@@ -16,7 +16,6 @@ import difflib
 import json
 import math
 import os
-import statistics
 import sys
 import numbers
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -30,6 +29,7 @@ from .log import EventLog
 from .metrics import summarise
 from .model import run
 from .registry import DORA_KEYS, LABELS, summary_table
+from .stats import mean_ci
 from .scenario import Scenario, ScenarioError, field_info, resolve_scenario, scenario_from_dict
 from .yamlsafe import short_repr as _short
 
@@ -187,53 +187,6 @@ def run_logs(scenario: Scenario | str, n: int = 1, seed: int = DEFAULT_SEED) -> 
 def _one(task: tuple[Scenario, int, int]) -> dict[str, float]:
     scenario, seed, replication = task
     return summarise(run(scenario, seed=seed, replication=replication))
-
-
-# Two-sided 97.5% quantiles of Student's t for 1..30 degrees of freedom.
-_T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
-         2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
-         2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
-
-
-def _t975(df: int) -> float:
-    if df <= 30:
-        return _T975[df - 1]
-    return 1.959964 + 2.4 / df  # within 0.002 of the exact quantile for df > 30
-
-
-def mean_ci(values: Iterable[float]) -> tuple[float, float, float]:
-    """Mean and 95% confidence interval (Student's t) of the non-NaN values.
-
-    Returns (mean, low, high); the interval is NaN with fewer than two values.
-
-    Raises
-    ------
-    TypeError
-        If ``values`` is not an iterable of numbers (the message names the first bad one).
-    """
-    if isinstance(values, (str, bytes)):
-        raise TypeError(f"values: expected numbers, got the text {_short(values)}")
-    try:
-        items = list(values)
-    except TypeError:
-        raise TypeError(f"values: expected an iterable of numbers, got "
-                        f"{type(values).__name__}") from None
-    v = []
-    for x in items:
-        if x is None:
-            continue
-        if isinstance(x, (str, bytes)) or not isinstance(x, numbers.Real):
-            raise TypeError(f"values: {_short(x)} is not a number")
-        x = float(x)
-        if not math.isnan(x):
-            v.append(x)
-    if not v:
-        return math.nan, math.nan, math.nan
-    m = statistics.fmean(v)
-    if len(v) < 2:
-        return m, math.nan, math.nan
-    half = _t975(len(v) - 1) * statistics.stdev(v) / math.sqrt(len(v))
-    return m, m - half, m + half
 
 
 @dataclass

@@ -6,6 +6,7 @@ devsim, so the DORA placement (:mod:`devsim.dora`) and the experiments both use 
 from __future__ import annotations
 
 import math
+import numbers
 import statistics
 from typing import Iterable
 
@@ -24,12 +25,37 @@ def t975(df: int) -> float:
     return 1.959964 + 2.4 / df  # within 0.002 of the exact quantile for df > 30
 
 
+def _quote(x: object, limit: int = 40) -> str:
+    text = repr(x) if not isinstance(x, (str, bytes)) or len(x) <= limit else repr(x[:limit]) + "..."
+    return text if len(text) <= limit + 5 else text[:limit] + "..."
+
+
 def mean_ci(values: Iterable[float]) -> tuple[float, float, float]:
     """Mean and 95% confidence interval (Student's t) of the non-NaN values.
 
     Returns (mean, low, high); the interval is NaN with fewer than two values.
+
+    Raises
+    ------
+    TypeError
+        If ``values`` is not an iterable of numbers (the message names the first bad one).
     """
-    v = [float(x) for x in values if x is not None and not math.isnan(float(x))]
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"values: expected numbers, got the text {_quote(values)}")
+    try:
+        items = list(values)
+    except TypeError:
+        raise TypeError(f"values: expected an iterable of numbers, got "
+                        f"{type(values).__name__}") from None
+    v = []
+    for x in items:
+        if x is None:
+            continue
+        if isinstance(x, (str, bytes)) or not isinstance(x, numbers.Real):
+            raise TypeError(f"values: {_quote(x)} is not a number")
+        x = float(x)
+        if not math.isnan(x):
+            v.append(x)
     if not v:
         return math.nan, math.nan, math.nan
     m = statistics.fmean(v)
