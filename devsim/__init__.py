@@ -3,6 +3,7 @@
 Data flows one way: Scenario -> model run -> event log -> metrics -> experiment -> plots ->
 widgets -> notebooks.
 """
+from .attribution import decompose
 from .dora import classify, classify_all, overall_cluster
 from .experiment import (Results, combine, compare, load_results, mean_ci, replicate, sweep,
                          transformation)
@@ -21,5 +22,5 @@ __all__ = [
     "with_change_size", "run", "EventLog", "summarise", "dora_metrics", "flow_metrics",
     "stage_times", "utilisation", "LABELS", "classify", "classify_all", "overall_cluster",
     "replicate", "compare", "sweep", "transformation", "combine", "mean_ci", "Results", "load_results",
-    "METRICS", "format_value", "display_table", "readable",
+    "METRICS", "format_value", "display_table", "readable", "decompose",
 ]

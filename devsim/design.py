@@ -11,7 +11,7 @@ from typing import Any, Sequence
 
 from .scenario import Scenario
 
-__all__ = ["DESIGN_FIELDS", "DEMAND_TOLERANCE", "changed_fields", "same_design",
+__all__ = ["DESIGN_FIELDS", "DESIGN_GROUPS", "DEMAND_TOLERANCE", "changed_fields", "same_design",
            "design_violations", "format_field_value"]
 
 #: Fields an organisation *chooses* (its design): structure, staffing, approval, automation,
@@ -28,6 +28,22 @@ DESIGN_FIELDS = (
 
 #: Relative tolerance on demand (arrival rate x change size) when the batch size changes.
 DEMAND_TOLERANCE = 0.01
+
+#: The design fields in groups a trainer names when asking "why is it faster?": each group is
+#: switched as a whole by :func:`devsim.attribution.decompose` (fields that only make sense
+#: together, such as an organisation and its on-call rule, share a group). Every design field
+#: is in exactly one group; ``handoff_delay_hours`` (how long a ticket waits) is part of the
+#: structure, because only a structure with handoffs has tickets.
+DESIGN_GROUPS: dict[str, tuple[str, ...]] = {
+    "structure": ("organisation", "n_teams", "on_call", "wip_limit", "handoff_delay_hours"),
+    "automation": ("test_automation", "deployment_automation", "environment_automation",
+                   "monitoring"),
+    "approval": ("approval", "cab_interval_days", "cab_rejection_rate", "cab_detection"),
+    "release cadence": ("release_interval_days",),
+    "batch size": ("change_size_person_hours", "arrival_rate_per_day"),
+    "security": ("security_review_share", "security_scanning"),
+    "people": ("n_developers", "n_testers", "n_ops", "n_security", "work_hours_per_week"),
+}
 
 
 def changed_fields(start: Scenario, answer: Scenario) -> dict[str, tuple[Any, Any]]:

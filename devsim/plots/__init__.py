@@ -10,7 +10,8 @@ Where things live:
 * :mod:`~devsim.plots.flow`: cumulative flow, the lead-time distribution, the value stream
   map and utilisation, drawn from event logs;
 * :mod:`~devsim.plots.board`: the board of a run at one moment (:func:`step_through`);
-* :mod:`~devsim.plots.sweep`: a metric against a swept field (:func:`sweep_curve`).
+* :mod:`~devsim.plots.sweep`: a metric against a swept field (:func:`sweep_curve`);
+* :mod:`~devsim.plots.waterfall`: each group's share of a difference (:func:`waterfall`).
 
 Design choices, for a room with a projector:
 
@@ -34,11 +35,12 @@ from .board import step_through
 from .dora import compare_dora, dora_dashboard, dora_tiles, dora_tiles_html
 from .flow import cumulative_flow, lead_time_distribution, utilisation_chart, value_stream_map
 from .sweep import sweep_curve
+from .waterfall import waterfall
 
 __all__ = ["PALETTE", "OKABE_ITO", "CLUSTER_COLOURS", "BETTER_COLOUR", "WORSE_COLOUR",
            "format_metric", "dora_tiles", "dora_tiles_html", "dora_dashboard", "compare_dora",
            "cumulative_flow", "lead_time_distribution", "value_stream_map", "utilisation_chart",
-           "sweep_curve", "step_through"]
+           "sweep_curve", "step_through", "waterfall"]
 
 
 def __getattr__(name: str):
