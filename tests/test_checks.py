@@ -350,3 +350,49 @@ def test_solutions_pass_at_learner_n(key):
     if key in WRONG:
         changes, _ = WRONG[key]
         assert e.check(replace(e.start, **changes)).status == "incorrect"
+
+
+# --- hints followed literally ------------------------------------------------------------------
+
+def _code_of_last_hint(e) -> str:
+    import re
+
+    spans = re.findall(r"`([^`]+)`", e.hints[-1])
+    assert spans, f"{e.id}: the last hint gives no code to follow"
+    return spans[-1]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", ["ex01", "ex02", "ex03", "ex04", "ex05", "ex06", "ex07",
+                                 "capstone"])
+def test_the_last_hint_followed_literally_is_correct(ex, key):
+    """A learner who types the last hint's code gets "correct" (the capstone's hint once left
+    out the peer review and the security share, and failed)."""
+    from devsim import presets, with_change_size
+
+    e = ex[key]
+    code = _code_of_last_hint(e)
+    space = {"ex": e, "replace": replace, "presets": presets, "with_change_size": with_change_size}
+    if "answer =" in code:
+        exec(code, space)  # noqa: S102 - the course's own hint text
+        answer = space["answer"]
+    else:
+        answer = eval(code, space)  # noqa: S307
+    result = e.check(answer)
+    assert result.correct, f"{key}: following `{code}` gives: {result}"
+
+
+def test_the_verdict_is_coloured_with_a_symbol(ex):
+    e = ex["ex05"]
+    right = e.check(e.solution_answer())._repr_html_()
+    wrong = e.check(replace(e.start, monitoring=0.9))._repr_html_()
+    blank = e.check(...)._repr_html_()
+    assert "#0072B2" in right and "✓" in right
+    assert "#D55E00" in wrong and "✗" in wrong
+    assert "○" in blank and "devsim-not_attempted" in blank
+
+
+def test_a_cluster_exercise_shows_the_start_beside_yours(ex):
+    e = ex["ex07"]
+    rows = e.check(replace(e.start, approval="peer")).rows
+    assert all(r.start and "→" in r.start for r in rows)

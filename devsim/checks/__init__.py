@@ -20,10 +20,13 @@ A notebook cell stays thin::
 """
 from __future__ import annotations
 
+import sys
+
 from typing import Any
 
 from ..design import DEMAND_TOLERANCE, DESIGN_FIELDS, changed_fields, design_violations
 from ..metrics import security_incidents_per_week
+from ..scenario import ScenarioError
 from .capstone import Capstone
 from .core import (STATUSES, CheckResult, ClusterExercise, Exercise, Hint, Measure,
                    ScenarioExercise, Solution, Target)
@@ -36,6 +39,7 @@ from .ex06_devsecops import Ex06DevSecOps
 from .ex07_goals_and_metrics import Ex07GoalsAndMetrics
 
 __all__ = [
+    "one_line_scenario_errors",
     "CheckResult", "Hint", "Solution", "Exercise", "ScenarioExercise", "ClusterExercise",
     "Target", "Measure", "Ex01WallOfConfusion", "Ex02LittlesLaw", "Ex03ReleaseCadence",
     "Ex04Automation", "Ex05YouBuildItYouRunIt", "Ex06DevSecOps", "Ex07GoalsAndMetrics",
@@ -62,4 +66,26 @@ def exercises(**kwargs: Any) -> dict[str, Exercise]:
     dict of str to Exercise
         ``"ex01"`` ... ``"ex07"``, ``"capstone"``.
     """
+    one_line_scenario_errors()
     return {cls.id: cls(**kwargs) for cls in COURSE}
+
+
+def one_line_scenario_errors() -> bool:
+    """In a notebook, show an invalid scenario in an answer cell as the API's one line
+    (``ScenarioError: n_ops: 0 is not allowed ...``) instead of a traceback.
+
+    A learner's ``replace(ex.start, ...)`` that breaks a rule raises in their own cell, before
+    any check runs; the message is the same one the checker and the command line give.
+    Returns True when the handler was installed (only inside IPython; IPython is never
+    imported here).
+    """
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None:
+        return False
+
+    def show(shell, etype, evalue, tb, tb_offset=None):
+        print(f"{etype.__name__}: {evalue}", file=sys.stderr)
+
+    shell.set_custom_exc((ScenarioError,), show)
+    return True

@@ -26,9 +26,15 @@ class Capstone(ClusterExercise):
         "a different structure removes?",
         "Start from what worked in ex07 and shrink the teams: who do you still need, and how "
         "many product teams can 8 people make?",
-        "Five developers, one tester, one ops engineer and one security engineer in a single "
-        "collaborative team, with the automation of the `devsecops` preset, continuous delivery "
-        "and changes of 8 person-hours.",
+        "One collaborative team of five developers, one tester and one ops engineer, plus one "
+        "security engineer who reviews only 5% of changes by hand (scanning covers the rest, "
+        "so the review queue stays short), peer review instead of a CAB, continuous delivery, "
+        "the devsecops automation and changes of 8 person-hours: "
+        "`answer = with_change_size(replace(ex.start, organisation='collaborative', "
+        "on_call='you_build_it', n_teams=1, n_developers=5, n_testers=1, n_ops=1, n_security=1, "
+        "approval='peer', release_interval_days=0, test_automation=0.8, "
+        "deployment_automation=0.9, environment_automation=0.9, monitoring=0.9, "
+        "security_scanning=0.9, security_review_share=0.05), 8)`",
     )
     success = ("Elite on three keys with 8 people: less waiting and less rework mean a smaller "
                "team delivers the same work, faster and more safely.")

@@ -52,7 +52,7 @@ from typing import Any, Mapping
 
 from ..design import (DESIGN_FIELDS, changed_fields, design_violations, format_field_value,
                       same_design)
-from ..dora import KEYS, RULE, bands, classify
+from ..dora import RULE, bands, classify, keys
 from ..experiment import DEFAULT_SEED, compare
 from ..registry import format_value, metric
 from ..scenario import Scenario, ScenarioError, field_info, resolve_scenario
@@ -141,8 +141,37 @@ class CheckResult:
             text += "\n\n" + "\n".join([head, sep, *body])
         return text
 
+    def _repr_html_(self) -> str:
+        """The verdict in colour with a symbol (Okabe-Ito blue / vermillion / grey: safe for
+        the common colour blindnesses, and never told by colour alone)."""
+        colour, symbol = _LOOK[self.status]
+        esc = lambda t: html.escape(str(t)).replace("\n", "<br>")  # noqa: E731
+        out = [f'<div class="devsim-check devsim-{self.status}" style="border-left:6px solid '
+               f'{colour};background:{_TINT[self.status]};padding:6px 10px;color:#111">'
+               f'<b style="color:{colour}">{symbol} {esc(self._head().split(" ", 1)[1])}.</b> '
+               f'{esc(self.message)}']
+        if self.rows:
+            has_start = any(r.start for r in self.rows)
+            head = "<th></th><th>metric</th><th>yours</th>" + ("<th>start</th>" if has_start else "")
+            out.append(f'<table style="margin-top:4px"><tr>{head}<th>target</th></tr>')
+            for r in self.rows:
+                c, sym = _LOOK[CORRECT if r.ok else INCORRECT]
+                cells = (f'<td style="color:{c};font-weight:bold">{sym}</td><td>{esc(r.label)}</td>'
+                         f"<td><b>{esc(r.yours)}</b></td>"
+                         + (f"<td>{esc(r.start)}</td>" if has_start else "")
+                         + f"<td>{esc(r.target)}</td>")
+                out.append(f"<tr>{cells}</tr>")
+            out.append("</table>")
+        out.append("</div>")
+        return "".join(out)
+
     def __repr__(self) -> str:
         return f"CheckResult(status={self.status!r}, exercise={self.exercise!r})"
+
+
+# Colour and symbol of each verdict (Okabe-Ito), and a light tint for the background.
+_LOOK = {CORRECT: ("#0072B2", "✓"), INCORRECT: ("#D55E00", "✗"), NOT_ATTEMPTED: ("#666666", "○")}
+_TINT = {CORRECT: "#e5f1f8", INCORRECT: "#fbece5", NOT_ATTEMPTED: "#f2f2f2"}
 
 
 def _md(text: str) -> str:
@@ -448,8 +477,7 @@ class ScenarioExercise(Exercise):
         if broken:
             return self._result(INCORRECT, "\n".join(broken))
         values = self._measure(s)
-        start_values = self._measure(self.start) \
-            if any(t.relative is not None for t in self.targets) else {}
+        start_values = self._measure(self.start)   # shown beside yours, and relative targets
         rows, misses = self._judge(values, start_values)
         where = f"(mean of {self.n} replications, seed {self.seed})"
         if misses:
@@ -496,7 +524,7 @@ KEY_ADVICE = {
 class ClusterExercise(ScenarioExercise):
     """A design question whose targets are DORA clusters of the four keys.
 
-    ``need_keys`` of the four keys (:data:`devsim.dora.KEYS`) must reach the cluster
+    ``need_keys`` of the year's four keys (:func:`devsim.dora.keys`) must reach the cluster
     ``need`` (or better) in the report ``year``, each key's mean over replications classified
     by :data:`devsim.dora.RULE`. ``key_advice`` says what to look at for a key that misses.
     """
@@ -512,13 +540,16 @@ class ClusterExercise(ScenarioExercise):
         goal = order.index(self.need) if self.need in order else len(order) - 1
         need = order[goal].capitalize() + (" or better" if goal else "")
         rows, short = [], []
-        for k in KEYS:
+        for k in keys(self.year):
             value = values.get(k, math.nan)
             c = classify(k, value, self.year)
             ok = c.cluster is not None and order.index(c.cluster) <= goal
             band = table[k][order[goal]]["text"]
             name, text = metric(k).name, format_value(k, value)
-            rows.append(Measure(name, f"{text} → {c.label}", "", f"{need} ({band})", ok))
+            start = start_values.get(k)
+            start_text = (f"{format_value(k, start)} → {classify(k, start, self.year).label}"
+                          if start is not None else "")
+            rows.append(Measure(name, f"{text} → {c.label}", start_text, f"{need} ({band})", ok))
             if not ok:
                 short.append(f"{name} is {text}, {c.label} (needs {band} for "
                              f"{order[goal].capitalize()}). {self.key_advice.get(k, '')}".strip())

@@ -34,8 +34,9 @@ class Ex03ReleaseCadence(ScenarioExercise):
         "What does that wait do to lead time, and how many changes does each deploy carry?",
         "Try a few values: `sweep(ex.start, 'release_interval_days', [28, 14, 7, 3, 1, 0], n=5)` "
         "and compare `lead_time_hours` and `change_failure_rate` in `.summary()`.",
-        "Release trains every few days halve the lead time; `release_interval_days=0` (each "
-        "change deploys on its own) does too, and lowers the change failure rate as well.",
+        "Release trains every few days halve the lead time; deploying each change on its own "
+        "does too, and lowers the change failure rate as well: "
+        "`answer = replace(ex.start, release_interval_days=0)`",
     )
     success = ("Smaller, more frequent releases cut the lead time and the change failure rate "
                "together: speed and quality are not a trade-off here. The weekly CAB is now the "

@@ -38,8 +38,9 @@ class Ex04Automation(ScenarioExercise):
         "Change failure rate counts deploys that fail or cause an incident: automated tests catch "
         "more defects, automated deploys fail less often. Lead time also includes waiting for a "
         "hand-built test environment.",
-        "Raise `test_automation` to 0.8, `deployment_automation` to 0.9 and "
-        "`environment_automation` to 0.9 (the levels of the collaborative preset).",
+        "Raise test, deployment and environment automation to the collaborative preset's levels: "
+        "`answer = replace(ex.start, test_automation=0.8, deployment_automation=0.9, "
+        "environment_automation=0.9)`",
     )
     success = ("Automation takes the manual, error-prone steps out of both teams' hands: fewer "
                "defects reach production, deploys rarely fail, and nobody waits for an "

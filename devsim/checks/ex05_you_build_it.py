@@ -34,7 +34,7 @@ class Ex05YouBuildItYouRunIt(ScenarioExercise):
         "Two levers: notice failures by alert instead of by user complaint (`monitoring`), and "
         "page the developers who wrote the change instead of routing a ticket through ops "
         "(`on_call='you_build_it'`).",
-        "`replace(ex.start, on_call='you_build_it', monitoring=0.9)`",
+        "`answer = replace(ex.start, on_call='you_build_it', monitoring=0.9)`",
     )
     success = ("Alerts catch failures in minutes instead of hours, and the people who wrote the "
                "change are paged directly: no ticket waits between ops and dev.")

@@ -33,8 +33,8 @@ class Ex06DevSecOps(ScenarioExercise):
         "automated scan in every pipeline run. What does each cost, and what does it cover?",
         "Reviewing every change by hand catches flaws, but one security engineer becomes a queue "
         "(look at lead time), and adding engineers raises the cost of every change.",
-        "`replace(ex.start, security_scanning=0.9)`: automated scanning covers every change and "
-        "costs no one's time.",
+        "Automated scanning covers every change and costs no one's time: "
+        "`answer = replace(ex.start, security_scanning=0.9)`",
     )
     success = ("Automated scanning checks every change inside the pipeline: security is built "
                "in, not added at the end, and nobody's time is spent on it.")

@@ -28,8 +28,9 @@ class Ex07GoalsAndMetrics(ClusterExercise):
         "Deploy frequency and lead time need a short release cadence and no CAB; change failure "
         "rate needs automated testing and deploys; time to restore needs the people who build a "
         "change to run it.",
-        "The `collaborative` preset reaches High on all four keys with 11 people: cross-functional "
-        "teams, peer review, continuous delivery and automation.",
+        "The collaborative preset reaches High or better on all four keys with the same 11 people "
+        "(cross-functional teams, peer review, continuous delivery and automation): "
+        "`answer = presets()['collaborative']`",
     )
     success = ("Every key is High or better: a concrete goal, measured, instead of a vague "
                "'do DevOps'.")
