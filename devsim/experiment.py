@@ -21,21 +21,22 @@ import numbers
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, NamedTuple, Sequence
 
 import pandas as pd
 
 from .log import EventLog
 from .metrics import summarise
 from .model import run
-from .registry import DORA_KEYS, LABELS, summary_table
+from .registry import DORA_KEYS, LABELS, format_difference, summary_table
+from .registry import metric as metric_entry
 from .stats import mean_ci
 from .scenario import Scenario, ScenarioError, field_info, resolve_scenario, scenario_from_dict
 from .yamlsafe import short_repr as _short
 
 __all__ = ["Results", "replicate", "compare", "sweep", "transformation", "combine", "mean_ci",
-           "load_results", "shutdown", "MemoExecutor", "LogCache", "run_logs",
-           "DEFAULT_SEED"]
+           "load_results", "shutdown", "MemoExecutor", "LogCache", "run_logs", "Verdict",
+           "DEFAULT_SEED", "estimate_seconds"]
 
 DEFAULT_SEED = 2026
 _POOL: ProcessPoolExecutor | None = None
@@ -184,9 +185,74 @@ def run_logs(scenario: Scenario | str, n: int = 1, seed: int = DEFAULT_SEED) -> 
     return [run(s, seed=seed, replication=r) for r in range(n)]
 
 
-def _one(task: tuple[Scenario, int, int]) -> dict[str, float]:
+def _one(task: tuple[Scenario, int, int], progress=None) -> dict[str, float]:
     scenario, seed, replication = task
-    return summarise(run(scenario, seed=seed, replication=replication))
+    return summarise(run(scenario, seed=seed, replication=replication, progress=progress))
+
+
+#: CPU seconds of the model per stage visit of a change in a run of up to 2,000 changes,
+#: and how much that grows per tenfold more changes in the run (the log and the changes
+#: stay in memory, so a long run gets slower per change), both fitted from
+#: ``benchmarks/bench_model.py --growth-only`` on a 2-core machine (benchmarks/README.md,
+#: "Growth"); see :func:`estimate_seconds`.
+SECONDS_PER_STAGE_VISIT = 5.5e-6
+GROWTH_PER_DECADE = 0.8
+#: A bar by default when the runs are expected to take longer than this (seconds) ...
+PROGRESS_AFTER_SECONDS = 5.0
+#: ... or when there are at least this many runs.
+PROGRESS_FROM_RUNS = 40
+
+
+def _stage_visits(s: Scenario) -> float:
+    """Stage visits a change makes on its way, roughly, from the Scenario alone (fixes after
+    a failed check, handoffs and incidents left out: they are in the fitted constant)."""
+    visits = 2.0  # develop, deploy
+    visits += s.approval != "none" and s.review_person_hours > 0
+    visits += s.environment_person_hours * (1 - s.environment_automation) > 0
+    visits += s.pipeline_hours > 0
+    visits += s.manual_test_ratio * (1 - s.test_automation) > 0
+    visits += s.approval == "cab"
+    visits += s.release_interval_days > 0
+    visits += s.deployment_automation > 0 and s.deploy_pipeline_hours > 0
+    if s.n_security > 0 and s.security_review_person_hours > 0:
+        visits += s.security_review_share
+    return float(visits)
+
+
+def estimate_seconds(scenario: Scenario | str) -> float:
+    """How long one run of ``scenario`` is expected to take, in seconds of one core.
+
+    The model's work grows with the changes that arrive (``arrival_rate_per_day x
+    horizon_days``) times the stage visits each makes, and a little faster than that for
+    long runs; the constants :data:`SECONDS_PER_STAGE_VISIT` and :data:`GROWTH_PER_DECADE`
+    come from the benchmark (``benchmarks/README.md``, "Growth"). Headcount and product
+    teams cost nothing measurable at a fixed demand. An estimate, within about 30% on an
+    idle machine (a busy one is slower): it decides whether a progress bar is worth
+    showing and what to expect.
+
+    Examples
+    --------
+    >>> estimate_seconds("siloed") < 1
+    True
+    """
+    s = resolve_scenario(scenario)
+    changes = s.arrival_rate_per_day * s.horizon_days
+    growth = 1.0 + GROWTH_PER_DECADE * math.log10(max(changes, 2000.0) / 2000.0)
+    return changes * _stage_visits(s) * SECONDS_PER_STAGE_VISIT * growth
+
+
+class Verdict(NamedTuple):
+    """A comparison worded as far as its confidence interval allows (:meth:`Results.verdict`)."""
+
+    word: str            # "higher", "lower" or "no clear difference"
+    better: bool | None  # by the metric's better direction; None when unclear
+    text: str            # the difference and its 95% CI, in a readable unit
+    mean: float
+    low: float
+    high: float
+
+    def __str__(self) -> str:
+        return f"{self.word} ({self.text})"
 
 
 @dataclass
@@ -280,6 +346,27 @@ class Results:
         pa = f[f["scenario"] == a].set_index("replication")[metric]
         pb = f[f["scenario"] == b].set_index("replication")[metric]
         return mean_ci((pb - pa).dropna())
+
+    def verdict(self, metric: str, a: str, b: str) -> "Verdict":
+        """How ``b`` compares with ``a`` on ``metric``, worded only as far as the paired 95% CI
+        allows: "higher"/"lower" when the CI of ``b - a`` excludes 0, else "no clear
+        difference". Lessons use it for every comparative claim.
+
+        Returns
+        -------
+        Verdict
+            ``word``, ``better`` (True/False by the metric's better direction, None when
+            unclear or the metric has no better direction), ``text`` (the difference and its
+            CI, e.g. ``"-23 pts [-43, -3]"``) and the numbers.
+        """
+        mean, lo, hi = self.difference(metric, a, b)
+        if math.isnan(lo) or math.isnan(hi) or lo <= 0 <= hi:
+            word, better = "no clear difference", None
+        else:
+            word = "higher" if mean > 0 else "lower"
+            direction = metric_entry(metric).better
+            better = None if not direction else (word == direction)
+        return Verdict(word, better, format_difference(metric, mean, lo, hi), mean, lo, hi)
 
     def to_dict(self) -> dict[str, Any]:
         """Seed, scenarios and rows as plain JSON values.
@@ -527,34 +614,92 @@ def _check_scenarios(scenarios: Any, name: str = "scenarios") -> list:
                         f"{type(scenarios).__name__}") from None
 
 
-def _execute(tasks: list, executor, progress) -> list[dict[str, float]]:
-    # By default a bar only where someone watches: a terminal or a notebook, not a CI log.
-    show = progress if progress is not None else (
-        len(tasks) >= 40 and (sys.stderr.isatty() or "ipykernel" in sys.modules))
-    bar = None
-    if show:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(tasks), desc="devsim runs", unit="run", leave=False)
+def _watched() -> bool:
+    """Someone may be watching: a terminal on stderr, or a notebook kernel (not a CI log)."""
     try:
-        if executor == "serial" or (executor is None and len(tasks) == 1):
+        tty = sys.stderr.isatty()
+    except (AttributeError, ValueError):  # replaced or closed stderr
+        tty = False
+    return tty or "ipykernel" in sys.modules
+
+
+def _workers(executor) -> int:
+    return 1 if executor == "serial" else (os.cpu_count() or 2)
+
+
+def _progress_bar(tasks: list, workers: int, in_process: bool, expected: float):
+    """A tqdm bar that says what it is: days of the one run, or runs of several."""
+    from tqdm import tqdm
+
+    names = list(dict.fromkeys(t[0].name for t in tasks))
+    what = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    days = sorted({t[0].horizon_days for t in tasks})
+    span = f"{days[0]:g} days" if len(days) == 1 else f"{days[0]:g}-{days[-1]:g} days"
+    if len(tasks) == 1:
+        bar = tqdm(total=days[0], desc=f"devsim: simulating {what}, {span}", unit="day",
+                   leave=False, file=sys.stderr,
+                   bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} days "
+                              "[{elapsed}<{remaining}{postfix}]")
+    else:
+        n_fmt = "{n:.1f}" if in_process else "{n:.0f}"
+        bar = tqdm(total=len(tasks), desc=f"devsim: simulating {what}, {span}, "
+                   f"{len(tasks)} runs", unit="run", leave=False, file=sys.stderr,
+                   bar_format="{l_bar}{bar}| " + n_fmt + "/{total} runs "
+                              "[{elapsed}<{remaining}{postfix}]")
+    if not in_process and expected >= 10:
+        # No progress until the first run ends: say up front what to expect.
+        minutes = expected / 60
+        bar.set_postfix_str(f"expected about {minutes:.0f} min" if minutes >= 1.5
+                            else f"expected about {expected:.0f} s")
+    return bar
+
+
+def _execute(tasks: list, executor, progress) -> list[dict[str, float]]:
+    # By default a bar only where someone watches (a terminal or a notebook, not a CI log
+    # or a pipe), and only for work long enough to wait for: many runs, or runs whose
+    # estimated cost (estimate_seconds) is over PROGRESS_AFTER_SECONDS.
+    in_process = executor == "serial" or (executor is None and len(tasks) == 1)
+    workers = 1 if in_process else _workers(executor)
+    show = progress
+    expected = 0.0
+    if progress is None or progress is True:
+        expected = sum(estimate_seconds(t[0]) for t in tasks) / min(workers, len(tasks))
+    if progress is None:
+        show = _watched() and (len(tasks) >= PROGRESS_FROM_RUNS
+                               or expected > PROGRESS_AFTER_SECONDS)
+    bar = _progress_bar(tasks, workers, in_process, expected) if show else None
+    try:
+        if in_process:
             out = []
-            for t in tasks:
-                out.append(_one(t))
+            for i, t in enumerate(tasks):
+                report = None
                 if bar is not None:
-                    bar.update(1)
+                    scale = bar.total if len(tasks) == 1 else 1.0
+                    report = (lambda f, i=i, scale=scale:  # noqa: E731
+                              bar.update((i + f) * scale - bar.n))
+                out.append(_one(t, report))
             return out
         if executor is not None and not isinstance(executor, Executor):
             raise ValueError(f"executor: {executor!r} is not allowed; give None, 'serial' or a "
                              "concurrent.futures.Executor")
         ex = executor or _pool()
         futures = [ex.submit(_one, t) for t in tasks]
-        out = []
-        for f in futures:  # in submission order: the same table serial or parallel
-            out.append(f.result())
-            if bar is not None:
-                bar.update(1)
-        return out
+        if bar is not None:
+            from concurrent.futures import FIRST_COMPLETED, wait
+
+            pending = set(futures)
+            while pending:
+                # A time-out keeps the bar's clock ticking while a long run is under way.
+                done, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
+                if done:
+                    bar.set_postfix_str("", refresh=False)
+                    bar.update(len(done))
+                else:
+                    bar.refresh()
+                if any(not f.cancelled() and f.exception() is not None for f in done):
+                    break
+        # In submission order: the same table serial or parallel.
+        return [f.result() for f in futures]
     finally:
         if bar is not None:
             bar.close()
@@ -584,7 +729,11 @@ def compare(scenarios: Sequence[Scenario | str], n: int = 20, seed: int = DEFAUL
     executor : Executor, "serial" or None
         Where to run (None: the shared process pool; a single run stays in this process).
     progress : bool or None
-        Show a progress bar (None: only for 40 runs or more).
+        A tqdm bar on stderr with its estimate of the time left: over the days of the run
+        when there is one run, else over the runs. None (default): only where someone
+        watches (stderr is a terminal, or a notebook) and only for 40 runs or more or work
+        expected to take over 5 s (:func:`estimate_seconds`); never in a CI log or a pipe.
+        True: always; False: never.
 
     Returns
     -------

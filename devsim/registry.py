@@ -23,7 +23,7 @@ from typing import Any, Iterable
 import pandas as pd
 
 __all__ = ["Metric", "METRICS", "DORA_KEYS", "CLUSTERED_KEYS", "LABELS", "metric", "label",
-           "register", "is_metric",
+           "register", "is_metric", "format_difference",
            "scale_for", "format_value", "format_cell", "value_parts", "unit_words",
            "column_title", "display_table", "summary_table"]
 
@@ -324,6 +324,28 @@ def format_cell(key: str, mean: float, low: float = math.nan, high: float = math
     text = _number(x, d) + (suffix if unit else "")
     if _finite(low) and _finite(high):
         text += f" [{_number(float(low) * factor, d)}, {_number(float(high) * factor, d)}]"
+    return text
+
+
+def format_difference(key: str, mean: float, low: float = math.nan, high: float = math.nan,
+                      ) -> str:
+    """A difference (b - a) and its 95% CI as text with a sign, e.g. ``"-23 pts [-43, -3]"``
+    for shares (percentage points, never a relative %), ``"+8.0 min [+4.0, +12]"`` otherwise."""
+    if not _finite(mean):
+        return "n/a"
+    m = metric(key)
+    ref = max((abs(float(x)) for x in (mean, low, high) if _finite(x)), default=abs(float(mean)))
+    factor, suffix = scale_for(key, ref if ref > 0 else math.nan)
+    if m.kind == "share":
+        suffix = " pts"
+    d = _decimals(abs(float(mean)) * factor, m.kind)
+
+    def signed(x: float) -> str:
+        return ("+" if x > 0 else "") + _number(x * factor, d)
+
+    text = signed(float(mean)) + suffix
+    if _finite(low) and _finite(high):
+        text += f" [{signed(float(low))}, {signed(float(high))}]"
     return text
 
 

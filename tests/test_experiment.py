@@ -119,3 +119,14 @@ def test_load_results_names_a_foreign_file(tmp_path):
     path.write_text('{"rows": 5}', encoding="utf-8")
     with pytest.raises(ValueError, match="other.json: expected a devsim results JSON file"):
         load_results(path)
+
+
+def test_a_verdict_says_higher_or_lower_only_when_the_ci_excludes_zero():
+    from devsim import compare
+
+    r = compare(["siloed", "siloed_automated"], n=4, seed=3, executor="serial")
+    v = r.verdict("time_to_restore_hours", "siloed", "siloed_automated")
+    assert v.word == "lower" and v.better is True and v.high < 0
+    same = r.verdict("deploy_frequency_per_day", "siloed", "siloed_automated")
+    assert same.word == "no clear difference" and same.better is None
+    assert str(v).startswith("lower (") and "[" in v.text

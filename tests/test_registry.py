@@ -284,3 +284,13 @@ def test_summary_table_one_row_per_scenario_one_cell_per_metric():
     # 5 h in the column's unit (days): 0.21 [0.17, 0.25].
     assert t.loc["a", lead] == "3.00 [2.92, 3.08]" and t.loc["b", lead] == "0.21 [0.17, 0.25]"
     assert t.loc["a", cfr] == "10 [8, 12]" and t.loc["b", cfr] == "n/a"
+
+
+def test_a_difference_of_shares_is_in_percentage_points_with_signs():
+    from devsim.registry import format_difference
+
+    assert format_difference("change_failure_rate", -0.23, -0.43, -0.03) == "-23 pts [-43, -3]"
+    assert format_difference("lead_time_hours", -303.0, -321.0, -285.0) == \
+        "-12.6 days [-13.4, -11.9]"
+    assert format_difference("lead_time_hours", 0.5).startswith("+30")
+    assert format_difference("lead_time_hours", float("nan")) == "n/a"
