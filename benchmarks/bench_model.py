@@ -1,6 +1,6 @@
 """Benchmark of the devsim model: prints figures next to their goals (never a timed test).
 
-Four measurements, taken side by side in one run so that they share the machine's state:
+Five measurements, taken side by side in one run so that they share the machine's state:
 
 (a) wall time of one simulated year (``horizon_days=365``) of every preset, median over
     replications 0..n-1, with the number of SimPy events and changes per run;
@@ -12,7 +12,13 @@ Four measurements, taken side by side in one run so that they share the machine'
     process versus a 2-process ``ProcessPoolExecutor``, warmed up first, and again with the
     pool's start-up included;
 (d) scale: 10x the arrivals and 10x every headcount (and product team count) versus the
-    original scenario.
+    original scenario;
+(e) growth: run time against the changes per run (arrival rate x horizon, 1, 2, 4 and 8
+    times the preset's year, grown by horizon and by arrival rate with headcount in step)
+    and against headcount and product teams at a fixed demand, with the fitted cost per
+    1,000 changes, the cost :func:`devsim.experiment.estimate_seconds` predicts, and one
+    simulated year of the largest organisation the Scenario allows (500 developers in 50
+    teams, 200 changes a day) extrapolated to its 10-year horizon.
 
 Events are counted on a separate run of the same (scenario, seed, replication), with
 ``env.step`` wrapped on that run's environment only, so timed runs carry no counting
@@ -53,6 +59,7 @@ import simpy
 import devsim
 from devsim.experiment import _one as _replication_task
 from devsim.model import _Model, _teams
+from devsim.valuestream import VALUE_STREAM
 
 SEED = 2026
 HOURS_PER_DAY = 24.0
@@ -64,10 +71,14 @@ GOAL_SCALE_RATIO = 11.0       # (d) at most, time of the x10 scenario over the o
 SCALE = 10
 
 FULL = dict(reps=7, horizon_days=365.0, n_parallel=30, parallel_rounds=3, scale_pairs=3,
-            scale_presets=("siloed", "collaborative"), scale_horizon_days=365.0)
+            scale_presets=("siloed", "collaborative"), scale_horizon_days=365.0,
+            growth_reps=3, growth_presets=("siloed", "collaborative"), growth_days=365.0,
+            growth=(1, 2, 4, 8), headcount=(1, 2, 5, 10), large_days=365.0)
 # Smoke mode runs every code path on short horizons; its figures are not held to the goals.
 QUICK = dict(reps=1, horizon_days=60.0, n_parallel=4, parallel_rounds=1, scale_pairs=1,
-             scale_presets=("collaborative",), scale_horizon_days=60.0)
+             scale_presets=("collaborative",), scale_horizon_days=60.0,
+             growth_reps=1, growth_presets=("collaborative",), growth_days=30.0,
+             growth=(1, 2), headcount=(1, 2), large_days=2.0)
 
 
 # --- measurement helpers -------------------------------------------------------------------
@@ -106,7 +117,7 @@ def _count_steps(env: simpy.Environment, until: float) -> int:
 
 def _model_events(scenario, seed: int, replication: int) -> tuple[int, int, int]:
     """(events, changes, stage visits) of one run, counted on a separate, identical run."""
-    model = _Model(scenario, seed, replication)
+    model = _Model(scenario, seed, replication, VALUE_STREAM)
     n = _count_steps(model.env, scenario.horizon_days * HOURS_PER_DAY)
     model.finish()
     return n, len(model.log.item_rows), len(model.log.stage_rows)
@@ -382,6 +393,89 @@ def bench_scale(presets: tuple, pairs: int, horizon_days: float) -> dict:
     return out
 
 
+# --- (e) growth ---------------------------------------------------------------------------
+
+def _headcount(s, k: int):
+    """``s`` with k times every headcount and product team (capped at the fields' maxima)."""
+    from devsim.scenario import field_info
+
+    info = field_info()
+    kw = {f: min(getattr(s, f) * k, int(info[f]["max"]))
+          for f in ("n_developers", "n_testers", "n_ops", "n_security")}
+    if s.organisation == "collaborative":
+        kw["n_teams"] = min(s.n_teams * k, int(info["n_teams"]["max"]))
+    return replace(s, name=f"{s.name} people x{k}", **kw)
+
+
+def large_scenario(days: float = 3650.0):
+    """The largest organisation the Scenario allows, as issue 14 measured it: the
+    collaborative preset with 500 developers in 50 product teams and 200 changes a day."""
+    base = devsim.presets()["collaborative"]
+    return replace(base, name="large", n_developers=500, n_teams=50, arrival_rate_per_day=200.0,
+                   horizon_days=days, warmup_days=min(base.warmup_days, days / 4))
+
+
+def _fit_per_change(rows) -> float:
+    """Seconds per change, least squares through the origin of time against changes."""
+    num = sum(r["changes"] * r["cpu_s"] for r in rows)
+    den = sum(r["changes"] ** 2 for r in rows)
+    return num / den if den else float("nan")
+
+
+def bench_growth(presets: tuple, reps: int, days: float, growth: tuple, headcount: tuple,
+                 large_days: float) -> dict:
+    """(e) run time against changes per run and against headcount, median of ``reps``.
+
+    Changes per run grow by ``growth`` two ways: the horizon (same organisation, longer) and
+    the arrival rate with every headcount in step (same load, bigger organisation).
+    Headcount grows by ``headcount`` at the preset's demand. Variants of one preset run in
+    rounds (A B C ..., A B C ...) so that machine noise hits them alike.
+    """
+    from devsim.experiment import estimate_seconds
+
+    out = {}
+    for name in presets:
+        base = _with_horizon(devsim.presets()[name], days)
+        variants = []
+        for k in growth:
+            variants.append(("horizon", k, _with_horizon(base, days * k)))
+        for k in growth[1:]:
+            variants.append(("rate+people", k, _scaled(base, k)))
+        for k in headcount[1:]:
+            variants.append(("people", k, _headcount(base, k)))
+        times = {i: ([], []) for i in range(len(variants))}
+        changes = {}
+        for rep in range(reps):
+            for i, (_, _, s) in enumerate(variants):
+                w, c, log = _timed_cpu(devsim.run, s, SEED, rep)
+                times[i][0].append(w)
+                times[i][1].append(c)
+                changes.setdefault(i, len(log.item_rows))
+        rows = []
+        for i, (how, k, s) in enumerate(variants):
+            rows.append(dict(how=how, k=k, days=s.horizon_days, rate=s.arrival_rate_per_day,
+                             headcount=s.headcount, teams=s.n_teams, changes=changes[i],
+                             wall_s=_median(times[i][0]), cpu_s=_median(times[i][1]),
+                             estimate_s=estimate_seconds(s)))
+        ref = rows[0]
+        for r in rows:
+            r["time_x"] = r["cpu_s"] / ref["cpu_s"]
+            r["changes_x"] = r["changes"] / ref["changes"]
+            r["ms_per_1000"] = r["cpu_s"] / r["changes"] * 1e6 if r["changes"] else float("nan")
+        demand = [r for r in rows if r["how"] != "people"]
+        out[name] = dict(rows=rows, s_per_change=_fit_per_change(demand))
+    big = large_scenario(large_days)
+    w, c, log = _timed_cpu(devsim.run, big, SEED, 0)
+    n = len(log.item_rows)
+    full = large_scenario()
+    out["large"] = dict(days=large_days, wall_s=w, cpu_s=c, changes=n, headcount=big.headcount,
+                        ms_per_1000=c / n * 1e6 if n else float("nan"),
+                        estimate_s=estimate_seconds(big),
+                        full_days=full.horizon_days, full_estimate_s=estimate_seconds(full),
+                        full_extrapolated_s=c * full.horizon_days / large_days)
+    return out
+
+
 # --- profile ---------------------------------------------------------------------------
 
 def profile(preset: str = "collaborative", top: int = 25, reps: int = 5) -> str:
@@ -404,32 +498,8 @@ def profile(preset: str = "collaborative", top: int = 25, reps: int = 5) -> str:
 
 # --- report ----------------------------------------------------------------------------
 
-def report(figures: dict, p=print) -> None:
-    """Print the figures of :func:`main` as a compact text report."""
-    info, cfg = figures["machine"], figures["config"]
-    smoke = figures["quick"]
-
-    def _both(wall_verdict: str, cpu_verdict: str = "") -> str:
-        if smoke:
-            return "-"
-        if cpu_verdict and cpu_verdict != wall_verdict:
-            return f"{wall_verdict} (CPU: {cpu_verdict})"
-        return wall_verdict
-
-    p(f"devsim model benchmark ({'quick smoke mode' if figures['quick'] else 'full'}), "
-      f"{info['date']}")
-    p(f"  CPU {info['cpu']} | processor() {info['processor']} | cores {info['cores']} "
-      f"(usable {info['usable_cores']}) | load avg {info['load_start']} at start, "
-      f"{info['load_end']} at end")
-    p(f"  Python {info['python']} | SimPy {info['simpy']} | numpy {info['numpy']} | "
-      f"pandas {info['pandas']} | devsim at {info['devsim']}")
-    load = float(info["load_start"].split()[0]) if info["load_start"] != "n/a" else 0.0
-    if smoke:
-        p("  quick smoke mode: short runs, figures not held to the goals")
-    if load > (info["usable_cores"] or 1) * 0.75:
-        p("  note: the machine was busy, so wall times are inflated; CPU columns (time this "
-          "process ran) are steadier")
-
+def _report_a_to_d(figures: dict, cfg: dict, p, _both) -> None:
+    """The lines of (a) to (d)."""
     pre = figures["presets"]
     p("")
     what = ("one simulated year (365 days)" if cfg["horizon_days"] == 365.0
@@ -488,6 +558,60 @@ def report(figures: dict, p=print) -> None:
         p(f"  {name:<18}{r['base_ms']:>8.0f}{r['scaled_ms']:>8.0f}{r['event_ratio']:>9.1f}"
           f"{r['time_ratio']:>7.1f}{r['time_ratio_cpu']:>6.1f}{r['cost_per_event_ratio']:>12.2f}"
           f"   {verdict}")
+
+
+def report(figures: dict, p=print) -> None:
+    """Print the figures of :func:`main` as a compact text report."""
+    info, cfg = figures["machine"], figures["config"]
+    smoke = figures["quick"]
+
+    def _both(wall_verdict: str, cpu_verdict: str = "") -> str:
+        if smoke:
+            return "-"
+        if cpu_verdict and cpu_verdict != wall_verdict:
+            return f"{wall_verdict} (CPU: {cpu_verdict})"
+        return wall_verdict
+
+    p(f"devsim model benchmark ({'quick smoke mode' if figures['quick'] else 'full'}), "
+      f"{info['date']}")
+    p(f"  CPU {info['cpu']} | processor() {info['processor']} | cores {info['cores']} "
+      f"(usable {info['usable_cores']}) | load avg {info['load_start']} at start, "
+      f"{info['load_end']} at end")
+    p(f"  Python {info['python']} | SimPy {info['simpy']} | numpy {info['numpy']} | "
+      f"pandas {info['pandas']} | devsim at {info['devsim']}")
+    load = float(info["load_start"].split()[0]) if info["load_start"] != "n/a" else 0.0
+    if smoke:
+        p("  quick smoke mode: short runs, figures not held to the goals")
+    if load > (info["usable_cores"] or 1) * 0.75:
+        p("  note: the machine was busy, so wall times are inflated; CPU columns (time this "
+          "process ran) are steadier")
+
+    if "presets" in figures:  # not with --growth-only
+        _report_a_to_d(figures, cfg, p, _both)
+    gr = figures["growth"]
+    p("")
+    p(f"(e) growth, CPU time of one run (median of {cfg['growth_reps']}), x = ratio to the "
+      f"preset's {cfg['growth_days']:.0f} days; estimate = experiment.estimate_seconds")
+    p(f"  {'preset':<14}{'grown by':<12}{'k':>3}{'days':>6}{'/day':>6}{'people':>7}{'teams':>6}"
+      f"{'changes':>9}{'changes x':>10}{'CPU s':>8}{'time x':>7}{'ms/1000':>8}{'estimate s':>11}")
+    for name, g in gr.items():
+        if name == "large":
+            continue
+        for r in g["rows"]:
+            p(f"  {name:<14}{r['how']:<12}{r['k']:>3}{r['days']:>6.0f}{r['rate']:>6g}"
+              f"{r['headcount']:>7}{r['teams']:>6}{r['changes']:>9,}{r['changes_x']:>10.1f}"
+              f"{r['cpu_s']:>8.2f}{r['time_x']:>7.1f}{r['ms_per_1000']:>8.0f}"
+              f"{r['estimate_s']:>11.2f}")
+        p(f"  {name}: fitted cost {g['s_per_change'] * 1e6:.0f} ms per 1,000 changes "
+          "(time against changes, through the origin, demand rows)")
+    lg = gr["large"]
+    p(f"  large (500 developers in 50 teams, {lg['headcount']} people, 200 changes a day), "
+      f"{lg['days']:.0f} days: {lg['changes']:,} changes in {lg['cpu_s']:.1f} s CPU "
+      f"({lg['wall_s']:.1f} s wall), {lg['ms_per_1000']:.0f} ms per 1,000 changes; "
+      f"estimate {lg['estimate_s']:.1f} s")
+    p(f"  the same for {lg['full_days']:.0f} days: this year x {lg['full_days'] / lg['days']:.0f} "
+      f"= {lg['full_extrapolated_s'] / 60:.1f} min; estimate_seconds (which adds the slow-down "
+      f"of long runs) {lg['full_estimate_s'] / 60:.1f} min")
     p("")
     p(f"benchmark took {figures['elapsed_s']:.0f} s")
     if "profile" in figures:
@@ -499,6 +623,8 @@ def report(figures: dict, p=print) -> None:
 def main(argv=None) -> dict:
     """Run the benchmark, print the report and return the figures (as written by ``--json``)."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--growth-only", action="store_true",
+                    help="measure only (e), the growth of run time (about a minute)")
     ap.add_argument("--quick", action="store_true",
                     help="smoke mode: one replication per figure, a few seconds in all")
     ap.add_argument("--json", metavar="PATH", help="also write the figures to this JSON file")
@@ -511,10 +637,14 @@ def main(argv=None) -> dict:
     figures = dict(machine=info, quick=args.quick, config=dict(cfg),
                    goals=dict(year_ms=GOAL_YEAR_MS, event_ratio=GOAL_EVENT_RATIO,
                               speedup=GOAL_SPEEDUP, scale_ratio=GOAL_SCALE_RATIO))
-    figures["presets"] = bench_presets(cfg["reps"], cfg["horizon_days"])
-    figures["parallel"] = bench_parallel(cfg["n_parallel"], cfg["parallel_rounds"])
-    figures["scale"] = bench_scale(cfg["scale_presets"], cfg["scale_pairs"],
-                                   cfg["scale_horizon_days"])
+    if not args.growth_only:
+        figures["presets"] = bench_presets(cfg["reps"], cfg["horizon_days"])
+        figures["parallel"] = bench_parallel(cfg["n_parallel"], cfg["parallel_rounds"])
+        figures["scale"] = bench_scale(cfg["scale_presets"], cfg["scale_pairs"],
+                                       cfg["scale_horizon_days"])
+    figures["growth"] = bench_growth(cfg["growth_presets"], cfg["growth_reps"],
+                                     cfg["growth_days"], cfg["growth"], cfg["headcount"],
+                                     cfg["large_days"])
     if args.profile:
         figures["profile"] = profile()
     info["load_end"] = _load()

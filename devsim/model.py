@@ -43,7 +43,7 @@ PIPELINE = "pipeline"
 
 
 def run(scenario: Scenario, seed: int, replication: int = 0, *,
-        stream: ValueStream = VALUE_STREAM) -> EventLog:
+        stream: ValueStream = VALUE_STREAM, progress=None) -> EventLog:
     """Simulate one organisation for ``scenario.horizon_days``.
 
     Parameters
@@ -57,6 +57,12 @@ def run(scenario: Scenario, seed: int, replication: int = 0, *,
     stream : ValueStream
         The stages a change walks (:data:`devsim.valuestream.VALUE_STREAM`); a copy with a
         stage added runs that stage too (a ``"work"`` stage needs no model code).
+    progress : None, bool or callable
+        None or False (default): nothing. True: a tqdm bar on stderr in simulated days, with
+        its estimate of the time left. A callable: called with the fraction of the horizon
+        simulated so far (increasing, ending at 1.0). With progress the clock runs in slices
+        (``env.run(until=t)`` for increasing ``t``), which processes the same events in the
+        same order: the log is identical.
 
     Returns
     -------
@@ -69,10 +75,46 @@ def run(scenario: Scenario, seed: int, replication: int = 0, *,
         raise ValueError(f"seed: {seed!r} is not allowed; give a whole number >= 0")
     if not isinstance(stream, ValueStream):
         raise TypeError(f"stream: expected a devsim ValueStream, got {type(stream).__name__}")
+    if not (progress is None or isinstance(progress, bool) or callable(progress)):
+        raise TypeError(f"progress: expected None, True, False or a function of the fraction "
+                        f"done, got {type(progress).__name__}")
     model = _Model(scenario, seed, replication, stream)
-    model.env.run(until=scenario.horizon_days * 24.0)
+    horizon = scenario.horizon_days * 24.0
+    if progress is None or progress is False:
+        model.env.run(until=horizon)
+    elif progress is True:
+        from tqdm import tqdm
+
+        days = scenario.horizon_days
+        with tqdm(total=days, desc=f"devsim: simulating {scenario.name}, {days:g} days",
+                  unit="day", leave=False, bar_format=_BAR_DAYS) as bar:
+            def show(fraction: float) -> None:
+                bar.update(fraction * days - bar.n)
+
+            _run_in_slices(model.env, horizon, show)
+    else:
+        _run_in_slices(model.env, horizon, progress)
     model.finish()
     return model.log
+
+
+#: tqdm's default bar with the simulated days shown as whole days.
+_BAR_DAYS = "{l_bar}{bar}| {n:.0f}/{total:.0f} days [{elapsed}<{remaining}, {rate_fmt}]"
+
+
+def _run_in_slices(env: simpy.Environment, until: float, report, slices: int = 200) -> None:
+    """Run ``env`` to ``until`` in ``slices`` steps (at most one a simulated hour), calling
+    ``report(fraction)`` after each; the last fraction is exactly 1.0.
+
+    Each ``env.run(until=t)`` adds one stop event; the model's own events keep their order
+    (time, priority, then scheduling order), so the results are those of a single run.
+    """
+    n = max(1, min(slices, math.ceil(until)))
+    for i in range(1, n + 1):
+        t = until if i == n else until * i / n
+        if t > env.now:
+            env.run(until=t)
+        report(i / n if i < n else 1.0)
 
 
 @dataclass(eq=False)

@@ -436,10 +436,9 @@ _DISPLAYS = {"widgets": "widget", "plots": "image", "Projector": "widget", "proj
 
 
 def _call_root(node: ast.AST) -> str | None:
-    while isinstance(node, ast.Call):
-        node = node.func
-    while isinstance(node, ast.Attribute):
-        node = node.value
+    # a.b(...).c(...)[k] and the like: walk down calls, attributes and subscripts alike.
+    while isinstance(node, (ast.Call, ast.Attribute, ast.Subscript)):
+        node = node.func if isinstance(node, ast.Call) else node.value
     return node.id if isinstance(node, ast.Name) else None
 
 
