@@ -553,14 +553,22 @@ class Sandbox(W.VBox):
         except Exception as exc:  # noqa: BLE001 - ScenarioError names the field
             self._say(f"Not saved: {one_line(exc)}", error=True)
             return False
-        if self._refuse_overwrite(path, "saved"):
-            return False
-        try:
-            save_scenario(scenario, path, overwrite=self.overwrite.value)
-        except Exception as exc:  # noqa: BLE001 - e.g. a missing folder or no permission
-            self._say(f"Not saved: {_file_problem(exc, path)}", error=True)
+        if not self._write(path, "saved",
+                           lambda p: save_scenario(scenario, p, overwrite=self.overwrite.value)):
             return False
         self._say(f"Saved scenario to {_shown(path, cut=False)}")
+        return True
+
+    def _write(self, path: Path, verb: str, write) -> bool:
+        """Write a learner's file: refuse to overwrite unless asked, and say in one line why
+        a write failed ("Not saved: my.yaml: the folder does not exist")."""
+        if self._refuse_overwrite(path, verb):
+            return False
+        try:
+            write(path)
+        except Exception as exc:  # noqa: BLE001 - e.g. a missing folder or no permission
+            self._say(f"Not {verb}: {_file_problem(exc, path)}", error=True)
+            return False
         return True
 
     def load_file(self, path: str | Path | None = None) -> bool:
@@ -636,12 +644,8 @@ class Sandbox(W.VBox):
         if path.suffix not in (".csv", ".json"):
             self._say(f"Results file: {_shown(path)!r} must end in .csv or .json", error=True)
             return False
-        if self._refuse_overwrite(path, "exported"):
-            return False
-        try:
-            self.results.save(path, overwrite=self.overwrite.value)
-        except Exception as exc:  # noqa: BLE001
-            self._say(f"Not exported: {_file_problem(exc, path)}", error=True)
+        if not self._write(path, "exported",
+                           lambda p: self.results.save(p, overwrite=self.overwrite.value)):
             return False
         self._say(f"Exported {len(self.results.frame)} rows to {_shown(path, cut=False)}")
         return True
