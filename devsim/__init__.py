@@ -8,6 +8,7 @@ from .dora import classify, classify_all, overall_cluster
 from .experiment import (Results, combine, compare, load_results, mean_ci, replicate, sweep,
                          transformation)
 from .log import EventLog
+from .measurement import Measurement, measure
 from .metrics import LABELS, dora_metrics, flow_metrics, stage_times, summarise, utilisation
 from .model import run
 from .registry import METRICS, display_table, format_value
@@ -22,5 +23,5 @@ __all__ = [
     "with_change_size", "run", "EventLog", "summarise", "dora_metrics", "flow_metrics",
     "stage_times", "utilisation", "LABELS", "classify", "classify_all", "overall_cluster",
     "replicate", "compare", "sweep", "transformation", "combine", "mean_ci", "Results", "load_results",
-    "METRICS", "format_value", "display_table", "readable", "decompose",
+    "METRICS", "format_value", "display_table", "readable", "decompose", "measure", "Measurement",
 ]

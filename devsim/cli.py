@@ -42,12 +42,14 @@ from .report import describe_changes, dora_table, sweep_table
 from .scenario import (Scenario, ScenarioError, ScenarioWarning, field_info, load_scenario,
                        presets, resolve_scenario, with_change_size)
 from .workspace import sync_workspace
+from .measurement import measure as measure_records
 
 __all__ = ["main", "build_parser"]
 
 PROG = "devsim"
 DEFAULT_N = 20
-#: Show a progress bar (on a terminal only) from this many model runs.
+#: Show a progress bar (on a terminal only) from this many model runs; fewer runs get one
+#: when they are expected to take long (devsim.experiment decides from its estimate).
 PROGRESS_FROM_RUNS = 10
 DEFAULT_SWEEP_METRICS = ("lead_time_hours", "deploy_frequency_per_day", "change_failure_rate",
                          "time_to_restore_hours")
@@ -120,9 +122,20 @@ def _people(text: str) -> int:
 
 # --- helpers ---------------------------------------------------------------------------------
 
-def _progress(runs: int) -> bool:
-    """A bar only for long work and only on a terminal: a log file or a pipe gets no noise."""
-    return runs >= PROGRESS_FROM_RUNS and sys.stderr.isatty()
+def _progress(runs: int) -> bool | None:
+    """A bar only for long work and only on a terminal: a log file or a pipe gets no noise.
+
+    True for many runs on a terminal; otherwise None, which lets the experiment decide from
+    the estimated run time (a single run of a large organisation over years gets a bar in
+    simulated days with the time left), again only on a terminal.
+    """
+    try:
+        tty = sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    if not tty:
+        return False
+    return True if runs >= PROGRESS_FROM_RUNS else None
 
 
 def _scenarios(specs: Sequence[str]) -> list[Scenario]:
@@ -360,6 +373,42 @@ def cmd_workspace(args) -> int:
     return 0
 
 
+def _problem_limit(text: str) -> int | None:
+    if text.strip().lower() == "all":
+        return None
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"{_quote(text)} is not allowed; give a whole number "
+                                         ">= 0, or all")
+    return n
+
+
+def _resamples(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if not 0 <= n <= 100_000:
+        raise argparse.ArgumentTypeError(f"{_quote(text)} is not allowed; give a whole number "
+                                         "from 0 to 100000")
+    return n
+
+
+def cmd_measure(args) -> int:
+    """DORA's keys of a real team's records: each skipped row as one line on stderr, then
+    the report (keys, CIs, clusters, rules, skipped rows by reason) on stdout."""
+    m = measure_records(args.path, year=args.year, resamples=args.resamples, seed=args.seed,
+                        deploys=args.deploys, branch=args.branch, incidents=args.incidents,
+                        environment=args.environment, since=args.since, until=args.until)
+    for line in m.records.problem_lines(args.problems):
+        print(_printable(f"{PROG}: skipped: {line}"), file=sys.stderr)
+    print(m.table())
+    return 0
+
+
 # --- parser ----------------------------------------------------------------------------------
 
 _SCENARIO_HELP = "a preset name (devsim presets) or a YAML scenario file"
@@ -424,7 +473,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("leaderboard", help="team challenge: rank the scenario files in a folder")
     p.add_argument("dir", metavar="DIR", help="folder of team scenario files (*.yaml, *.yml)")
-    _common(p, n=10)
+    _common(p, n=leaderboard.DEFAULT_N)
     p.add_argument("--max-people", type=_people, default=None, metavar="N",
                    help="headcount budget; teams above it are shown but not ranked")
     p.add_argument("--export", default=None, metavar="PATH",
@@ -439,6 +488,35 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the course folder holding notebooks/ and exercises/ (default: next "
                         "to the installed devsim)")
     p.set_defaults(func=cmd_workspace)
+    p = sub.add_parser("measure", help="DORA's keys of a real team's records: Four Keys "
+                                       "CSVs, a CSV of deployed commits, or a git repository")
+    p.add_argument("path", metavar="PATH", help="a folder with deployments.csv and changes.csv "
+                   "(Four Keys), a CSV with deploy_id, deploy_time, commit_sha, commit_time, or "
+                   "a git repository")
+    p.add_argument("--deploys", choices=("tags", "commits"), default=None,
+                   help="git only: release tags as deploys (default), or each commit on the "
+                        "main branch")
+    p.add_argument("--branch", default="HEAD", help="git --deploys commits: the main branch "
+                                                    "(default HEAD)")
+    p.add_argument("--incidents", default=None, metavar="FILE",
+                   help="an incidents CSV (incident_id, time_created, time_resolved, optional "
+                        "changes)")
+    p.add_argument("--environment", default="production",
+                   help="with an environment column: the deploys that count (default "
+                        "production)")
+    p.add_argument("--since", default=None, metavar="TIME",
+                   help="start of the period, ISO 8601 (no offset = UTC)")
+    p.add_argument("--until", default=None, metavar="TIME",
+                   help="end of the period (exclusive), ISO 8601")
+    p.add_argument("--year", type=_year, default=2019, metavar="YEAR",
+                   help="DORA report year whose clusters classify the keys: "
+                        f"{', '.join(map(str, dora.REPORT_YEARS))} (default 2019)")
+    p.add_argument("--resamples", type=_resamples, default=1000, metavar="N",
+                   help="bootstrap resamples of the period's weeks (default 1000; 0: no CI)")
+    p.add_argument("--seed", type=_seed, default=1, help="bootstrap seed (default 1)")
+    p.add_argument("--problems", type=_problem_limit, default=20, metavar="N",
+                   help="skipped rows to name one per line on stderr (default 20; all)")
+    p.set_defaults(func=cmd_measure)
     parser.commands = tuple(sub.choices)  # for the message when no command is given
     return parser
 

@@ -228,7 +228,9 @@ def test_leaderboard_and_workspace_options_are_the_cli_own():
     args = build_parser().parse_args(["leaderboard", "teams", "--max-people", "12",
                                       "--export", "x.csv"])
     assert args.func is cmd_leaderboard
-    assert (args.dir, args.n, args.seed, args.year) == ("teams", 10, 2026, 2019)
+    from devsim.leaderboard import DEFAULT_N
+
+    assert (args.dir, args.n, args.seed, args.year) == ("teams", DEFAULT_N, 2026, 2019)
     assert args.max_people == 12 and args.export == "x.csv" and args.force is False
     args = build_parser().parse_args(["workspace", "mine", "--source", "course"])
     assert args.func is cmd_workspace and (args.dest, args.source) == ("mine", "course")
