@@ -12,7 +12,23 @@ ranking shows the design, not luck) and ranks them by :data:`SCORE_RULE`:
 * **tiebreak**: on equal scores, a continuous measure: the sum over the four keys of
   log10 of how much better the value is than a reference (deploys per day / 1,
   24 h / lead time, 24 h / time to restore, 15% / change failure rate), so that a factor
-  of ten counts the same on every key;
+  of ten counts the same on every key, computed for each replication and averaged;
+* **ties**: two teams share a rank (shown ``=2``) when the replications cannot order them:
+  (a) equal scores, and the tiebreak cannot tell them apart: the teams run on common
+  random numbers, so replication *i* of one is paired with replication *i* of the other,
+  and they tie when the 95% confidence interval of the mean paired difference of their
+  tiebreaks includes 0 (identical files always tie; with one replication only an exactly
+  equal tiebreak ties); or (b) different scores that rest on borderline keys: each key
+  may score any cluster its 95% CI reaches, and the two teams' ranges of scores overlap
+  (a team whose weekly release train sits on DORA's weekly bar scores High or Medium by
+  the dice). A team that ties with any team of a group above it joins that group (and the
+  groups between), so a tie is never hidden by a team ranked between the two;
+* **uncertainty**: every key is shown with its placement (:func:`devsim.dora.place`):
+  ``Medium 9/10`` (the mean's cluster, and how many of the 10 runs land in it on their
+  own) or ``~High/Medium`` (borderline: the 95% CI of the mean reaches both clusters, so
+  more replications could move the key, and the score with it); a mean in a gap between
+  two published bands gets a note naming the team and the key (``between High (< 1 day)
+  and Low (1 week - 1 month); counted Low by the rule``);
 * **not ranked**: a file that is not a valid scenario (listed in the errors, one line
   naming the file and the field), a team over the headcount budget (``max_people``), and
   a team that changes a field the challenge fixes (the work itself, the people's skills,
@@ -21,6 +37,12 @@ ranking shows the design, not luck) and ranks them by :data:`SCORE_RULE`:
 
 Every team runs for the challenge's simulated period (``horizon_days`` and
 ``warmup_days`` of the baseline), whatever its file says.
+
+:data:`DEFAULT_N` replications per team are the default of the leaderboard, of ``devsim
+leaderboard`` and of the projector: the smallest n at which no two sample teams
+(``exercises/sample_teams``) swap ranks between n and 3n replications and no pair is left
+tied that 3n orders (on the default seed and two others), measured by
+``benchmarks/bench_leaderboard.py`` (figures in ``benchmarks/README.md``).
 
 This module owns the challenge's rules of ranking and its table (:func:`evaluate_folder`,
 :func:`format_table`, :func:`export_table`); :func:`folder_signature` lets a dashboard
@@ -50,12 +72,13 @@ import pandas as pd
 import yaml  # noqa: F401 - imported here once, so that every reading process inherits it
 
 from .design import DEMAND_TOLERANCE, DESIGN_FIELDS, changed_fields, format_field_value
-from .dora import REPORT_YEARS, bands, classify, keys as year_keys
-from .experiment import DEFAULT_SEED, compare
+from .dora import REPORT_YEARS, bands, keys as year_keys, place
+from .experiment import DEFAULT_SEED, compare, mean_ci
 from .registry import format_value, metric
 from .scenario import Scenario, ScenarioError, load_scenario
 
-__all__ = ["SCORE_RULE", "evaluate_folder", "format_table", "export_table", "folder_signature",
+__all__ = ["SCORE_RULE", "TIE_RULE", "DEFAULT_N", "evaluate_folder", "format_table", "table_notes",
+           "export_table", "folder_signature",
            "team_files", "LeaderboardError", "check_options", "READ_TIMEOUT_S",
            "READ_MEMORY_BYTES", "MAX_FILE_BYTES", "MAX_CHANGES_PER_RUN"]
 
@@ -66,9 +89,29 @@ SCORE_RULE = (
     "tiebreak: the sum of log10(deploys per day / 1) + log10(24 h / lead time) + "
     "log10(24 h / time to restore) + log10(15% / change failure rate) (lead time and restore "
     "floored at 0.1 h, deploys at 0.001 a day, failure rate at 1%), so a factor of ten counts "
-    "the same on every key. Not ranked: invalid files, teams over the headcount budget, and "
+    "the same on every key, computed per replication and averaged. Ties: two teams share a "
+    "rank (shown =2) when their scores are equal and the 95% CI of their paired tiebreak "
+    "difference (replication i of one against replication i of the other, on the same random "
+    "numbers) includes 0, or when their scores differ only through borderline keys (scoring "
+    "each key anywhere its 95% CI reaches, the two ranges of scores overlap). Each key shows "
+    "its placement: the mean's cluster and how many runs land in it (Medium 9/10), or "
+    "~High/Medium where the 95% CI of the mean reaches both clusters (borderline: more "
+    "replications could change the score). Not ranked: invalid files, teams over the "
+    "headcount budget, and "
     "teams that change a field the challenge fixes (only design fields may change; the batch "
     "size only with the same demand). Every team runs for the same simulated period.")
+
+#: The tie rule in one line (the table's footer).
+TIE_RULE = ("=k: tied, shown as sharing rank k: either equal scores and the 95% CI of the paired "
+            "tiebreak difference (replication by replication, same random numbers) includes 0, "
+            "or different scores that rest on borderline keys (the scores the keys' 95% CIs "
+            "allow overlap), so more replications could swap the teams.")
+
+#: Replications per team by default (leaderboard, ``devsim leaderboard``, projector): the
+#: smallest n of 3, 5, 10, 15, 20 at which no two sample teams swap ranks between n and 3n
+#: and no pair is left tied that 3n orders, on the default seed and two others, measured by
+#: ``benchmarks/bench_leaderboard.py`` (figures in benchmarks/README.md).
+DEFAULT_N = 15
 
 # Reference and floor of each key in the tiebreak: log10(value / ref) where higher is
 # better, log10(ref / value) where lower is (the direction is the registry's). Floors stop
@@ -442,17 +485,50 @@ def _tiebreak(values: dict[str, float]) -> float:
     return total
 
 
+def _placement_text(p) -> str:
+    """A key's cluster with how sure it is: ``Medium 9/10``, ``~High/Medium`` (borderline),
+    ``Medium`` (one run), ``n/a`` (nothing to measure)."""
+    if p.cluster is None:
+        return "n/a"
+    if p.borderline:
+        return "~" + "/".join(c.capitalize() for c in p.spans)
+    return f"{p.label} {p.agreement}" if p.agreement else p.label
+
+
+def _tied(a, b) -> bool:
+    """Whether two teams' per-replication tiebreaks (paired by replication) cannot be told
+    apart: every difference 0, or the 95% CI of the mean difference includes 0."""
+    diffs = [x - y for x, y in zip(a, b) if not (math.isnan(x) or math.isnan(y))]
+    if diffs and all(d == 0 for d in diffs):
+        return True
+    _, lo, hi = mean_ci(diffs)
+    return not math.isnan(lo) and lo <= 0 <= hi
+
+
+def _score_range(placements, order) -> tuple[int, int]:
+    """The lowest and highest score the keys' 95% CIs allow (each key over the clusters
+    its CI reaches, :attr:`devsim.dora.Placement.spans`)."""
+    lo = hi = 0
+    for pl in placements:
+        if pl.cluster is None:
+            continue
+        points = [len(order) - 1 - order.index(c) for c in (pl.spans or (pl.cluster,))]
+        lo, hi = lo + min(points), hi + max(points)
+    return lo, hi
+
+
 def _columns(year: int) -> list[str]:
-    cols = ["rank", "team", "people"]
+    cols = ["rank", "rank_shown", "tied", "team", "people"]
     for k in year_keys(year):
-        cols += [k, f"{k}_cluster"]
-    return cols + ["score", "tiebreak", "note", "file"]
+        cols += [k, f"{k}_ci_low", f"{k}_ci_high", f"{k}_cluster", f"{k}_placement", f"{k}_gap"]
+    return cols + ["score", "score_low", "score_high", "tiebreak", "note", "file"]
 
 
-def evaluate_folder(path: str | Path, *, n: int = 10, seed: int = DEFAULT_SEED, year: int = 2019,
-                    max_people: int | None = None, baseline: Scenario | None = None,
-                    executor: Any = None, read_timeout_s: float = READ_TIMEOUT_S,
-                    cache: dict | None = None) -> tuple[pd.DataFrame, list[str]]:
+def evaluate_folder(path: str | Path, *, n: int = DEFAULT_N, seed: int = DEFAULT_SEED,
+                    year: int = 2019, max_people: int | None = None,
+                    baseline: Scenario | None = None, executor: Any = None,
+                    read_timeout_s: float = READ_TIMEOUT_S, cache: dict | None = None
+                    ) -> tuple[pd.DataFrame, list[str]]:
     """Evaluate and rank every team file in a folder.
 
     Parameters
@@ -460,7 +536,8 @@ def evaluate_folder(path: str | Path, *, n: int = 10, seed: int = DEFAULT_SEED, 
     path : str or Path
         Folder of ``*.yaml`` / ``*.yml`` team scenario files.
     n : int
-        Replications per team.
+        Replications per team (default :data:`DEFAULT_N`, chosen so that the sample teams
+        keep their ranks at three times as many).
     seed : int
         Base seed; replication *i* of every team uses ``(seed, i)`` (common random numbers).
     year : int
@@ -484,11 +561,20 @@ def evaluate_folder(path: str | Path, *, n: int = 10, seed: int = DEFAULT_SEED, 
     Returns
     -------
     table : pandas.DataFrame
-        One row per valid team, ranked first (``rank`` 1, 2, ...; equal score and tiebreak
-        share a rank) then unranked (``rank`` missing, ``note`` says why). Columns: ``rank,
-        team, people``, each key and its ``<key>_cluster`` label, ``score, tiebreak, note,
-        file``. ``team`` is the file's stem, or its full name when another file shares the
-        stem (``a.yaml`` and ``a.yml``); ``file`` is always the full name.
+        One row per valid team, ranked first (``rank`` 1, 2, ...; tied teams, see
+        :data:`SCORE_RULE`, share a rank) then unranked (``rank`` missing, ``note`` says
+        why). Columns: ``rank``; ``rank_shown`` (``"2"``, ``"=2"`` for a tie, ``""`` when
+        not ranked); ``tied`` (the same as a flag, for spreadsheets, which read ``=2`` as
+        a formula); ``team, people``; per key of the report year (:func:`devsim.dora.keys`)
+        its mean over the replications, ``<key>_ci_low`` and ``<key>_ci_high`` (95% CI),
+        ``<key>_cluster`` (the mean's cluster label, which scores), ``<key>_placement``
+        (``"Medium 9/10"``, ``"~High/Medium"`` when borderline) and ``<key>_gap`` (the
+        :func:`devsim.dora.gap_note` of a mean in a gap between bands, else ``""``); then
+        ``score``, ``score_low`` and ``score_high`` (the scores the keys' 95% CIs allow:
+        each key scored anywhere its CI reaches), ``tiebreak`` (mean over replications),
+        ``note, file``. ``team`` is the
+        file's stem, or its full name when another file shares the stem (``a.yaml`` and
+        ``a.yml``); ``file`` is always the full name.
         ``table.attrs`` holds n, seed, year, max_people, the score rule and ``scenarios``
         (team -> the Scenario as run).
     errors : list of str
@@ -547,19 +633,28 @@ def evaluate_folder(path: str | Path, *, n: int = 10, seed: int = DEFAULT_SEED, 
     table = pd.DataFrame(columns=_columns(year))
     if teams:
         res = compare([t[2] for t in teams], n=n, seed=seed, executor=executor, progress=False)
-        means = res.frame.groupby("scenario", sort=False)[scored].mean()
+        frame = res.frame.sort_values(["scenario", "replication"], kind="mergesort")
         order = bands(year)["clusters"]
-        rows = []
+        rows, per_run, score_range = [], {}, {}
         for team, p, s, notes in teams:
-            values = {k: float(means.loc[team, k]) for k in scored}
+            runs = frame.loc[frame["scenario"] == team]
+            # Each replication's tiebreak, in replication order: paired across teams.
+            per_run[team] = [_tiebreak({k: float(r[k]) for k in scored})
+                             for _, r in runs.iterrows()]
             row: dict[str, Any] = {"team": team, "people": s.headcount}
             score = 0
+            placements = []
             for k in scored:
-                c = classify(k, values[k], year)
-                row[k] = values[k]
-                row[f"{k}_cluster"] = c.label
-                score += len(order) - 1 - order.index(c.cluster) if c.cluster else 0
-            row.update(score=score, tiebreak=round(_tiebreak(values), 4),
+                pl = place(k, runs[k], year)
+                placements.append(pl)
+                row.update({k: pl.mean, f"{k}_ci_low": pl.low, f"{k}_ci_high": pl.high,
+                            f"{k}_cluster": pl.label, f"{k}_placement": _placement_text(pl),
+                            f"{k}_gap": pl.gap})
+                score += len(order) - 1 - order.index(pl.cluster) if pl.cluster else 0
+            score_range[team] = _score_range(placements, order)
+            tb = mean_ci(per_run[team])[0]
+            row.update(score=score, score_low=score_range[team][0],
+                       score_high=score_range[team][1], tiebreak=round(tb, 4) if not math.isnan(tb) else 0.0,
                        note=("not ranked: " + "; ".join(notes)) if notes else "",
                        file=_shown(p.name))
             rows.append(row)
@@ -568,15 +663,40 @@ def evaluate_folder(path: str | Path, *, n: int = 10, seed: int = DEFAULT_SEED, 
         table["_ranked"] = ranked
         table = table.sort_values(["_ranked", "score", "tiebreak", "team"],
                                   ascending=[False, False, False, True], kind="mergesort")
-        ranks, prev, r = [], None, 0
-        for i, (ok, sc, tb) in enumerate(zip(table["_ranked"], table["score"], table["tiebreak"])):
+        def tied(a: str, b: str) -> bool:
+            (sa, ra), (sb, rb) = scores[a], scores[b]
+            if sa == sb:
+                return _tied(per_run[a], per_run[b])
+            # Different scores, but only through borderline keys: the scores the keys'
+            # CIs allow overlap, so more replications could reverse the order.
+            return ra[0] <= rb[1] and rb[0] <= ra[1]
+
+        scores = {t: (sc, score_range[t]) for t, sc in zip(table["team"], table["score"])}
+        # Groups of tied teams in rank order, as lists of row positions. A team that ties
+        # with a team of an earlier group merges that group and every one after it: a tie
+        # is never hidden because the teams are not next to each other.
+        names = list(table["team"])
+        groups: list[list[int]] = []
+        for i, (ok, team) in enumerate(zip(table["_ranked"], names)):
             if not ok:
-                ranks.append(pd.NA)
                 continue
-            if (sc, tb) != prev:
-                r, prev = i + 1, (sc, tb)
-            ranks.append(r)
+            hit = next((g for g, members in enumerate(groups)
+                        if any(tied(names[j], team) for j in members)), None)
+            if hit is None:
+                groups.append([i])
+            else:
+                groups[hit:] = [[j for members in groups[hit:] for j in members] + [i]]
+        ranks: list[Any] = [pd.NA] * len(names)
+        shown = [""] * len(names)
+        for members in groups:
+            first = members[0] + 1
+            for j in members:
+                ranks[j] = first
+                shown[j] = f"={first}" if len(members) > 1 else str(first)
         table.insert(0, "rank", pd.array(ranks, dtype="Int64"))
+        table.insert(1, "rank_shown", shown)
+        # Also as a plain flag: a spreadsheet opening the CSV reads "=2" as a formula.
+        table.insert(2, "tied", [x.startswith("=") for x in shown])
         table = table.drop(columns="_ranked").reset_index(drop=True)[_columns(year)]
     table.attrs.update(n=n, seed=seed, year=year, max_people=max_people, score_rule=SCORE_RULE)
     # The scenarios as run (team name, challenge's run settings), so a dashboard can show the
@@ -608,8 +728,44 @@ def _keys_of(table: pd.DataFrame) -> list[str]:
     return [c[:-len("_cluster")] for c in table.columns if c.endswith("_cluster")]
 
 
+def table_notes(table: pd.DataFrame) -> list[str]:
+    """The notes under a leaderboard table (text, terminal and projector alike).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        As returned by :func:`evaluate_folder` (not empty).
+
+    Returns
+    -------
+    list of str
+        How to read a placement (``n/m``; ``~A/B`` when a key is borderline),
+        :data:`TIE_RULE`, and one line per mean in a gap between published bands, naming
+        the team and the key (``team-e, time to restore: between High (< 1 day) and Low
+        (1 week - 1 month); counted Low by the rule.``).
+    """
+    keys = _keys_of(table)
+    n = table.attrs.get("n")
+    lines = []
+    if n == 1:
+        lines.append("1 replication per team: no spread to show and no tie test; run more "
+                     "(-n) before trusting a rank.")
+    else:
+        lines.append("Each key: the mean over the replications, its cluster (which scores) and "
+                     "n/m, how many of the m runs land in that cluster on their own.")
+    if any(str(v).startswith("~") for k in keys for v in table[f"{k}_placement"]):
+        lines.append("~A/B: borderline, the 95% CI of the mean reaches both clusters; more "
+                     "replications (-n) could move the key and the score.")
+    lines.append(TIE_RULE)
+    for team, row in zip(table["team"], table.to_dict("records")):
+        for k in keys:
+            if row.get(f"{k}_gap"):
+                lines.append(f"{team}, {metric(k).short.lower()}: {row[f'{k}_gap']}.")
+    return lines
+
+
 def format_table(table: pd.DataFrame) -> str:
-    """The leaderboard as aligned text.
+    """The leaderboard as aligned text, with its notes underneath.
 
     Parameters
     ----------
@@ -619,23 +775,25 @@ def format_table(table: pd.DataFrame) -> str:
     Returns
     -------
     str
-        Rank, team, people, each of the four keys as its value in a readable unit
-        (:func:`devsim.registry.format_value`) and its cluster label, score and tiebreak;
-        unranked teams show ``-`` as their rank.
+        Rank (``=2`` for a tie, ``-`` for an unranked team), team, people, each key as
+        its value in a readable unit (:func:`devsim.registry.format_value`) and its
+        placement (``Medium 9/10``, ``~High/Medium``), score and tiebreak; then a blank
+        line and the notes: how to read a placement, :data:`TIE_RULE` and, for every mean
+        in a gap between published bands, a line naming the team and the key.
     """
     if table.empty:
         return "(no team evaluated)"
     shown = pd.DataFrame({
-        "rank": ["-" if pd.isna(r) else str(int(r)) for r in table["rank"]],
+        "rank": [str(s) if s else "-" for s in table["rank_shown"]],
         "team": table["team"],
         "people": table["people"].astype(int),
         **{metric(k).short: [f"{format_value(k, v)} {c}"
-                             for v, c in zip(table[k], table[f"{k}_cluster"])]
+                             for v, c in zip(table[k], table[f"{k}_placement"])]
            for k in _keys_of(table)},
         "score": table["score"].astype(int),
         "tiebreak": [f"{t:+.2f}" for t in table["tiebreak"]],
     })
-    return shown.to_string(index=False)
+    return shown.to_string(index=False) + "\n\n" + "\n".join(table_notes(table))
 
 
 def export_table(table: pd.DataFrame, path: str | Path, *, errors: Sequence[str] = (),
@@ -647,8 +805,9 @@ def export_table(table: pd.DataFrame, path: str | Path, *, errors: Sequence[str]
     table : pandas.DataFrame
         As returned by :func:`evaluate_folder`.
     path : str or Path
-        ``.csv`` (the table) or ``.json`` (table, errors, settings, the score rule and every
-        team's scenario as run).
+        ``.csv`` (the table: every column of :func:`evaluate_folder`, placements, ``=``
+        ties and gap notes included) or ``.json`` (the table's rows, errors, settings, the
+        score rule, the notes under the table and every team's scenario as run).
     errors : sequence of str
         The invalid files' lines (JSON only).
     overwrite : bool
@@ -679,6 +838,7 @@ def export_table(table: pd.DataFrame, path: str | Path, *, errors: Sequence[str]
         attrs = {k: v for k, v in table.attrs.items() if k != "scenarios"}
         attrs["scenarios"] = {team: s.to_dict()
                               for team, s in table.attrs.get("scenarios", {}).items()}
+        attrs["notes"] = table_notes(table) if not table.empty else []
         doc = {"devsim_leaderboard": 1, **attrs,
                "teams": json.loads(table.to_json(orient="records")), "errors": list(errors)}
         path.write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")

@@ -5,7 +5,11 @@ Teams save their scenario as YAML (``team-a.yaml``) into a folder the trainer sh
 
 * the leaderboard (:func:`devsim.leaderboard.evaluate_folder`: every team on the same seed
   and replications, ranked by :data:`devsim.leaderboard.SCORE_RULE`), each key coloured by
-  its DORA cluster;
+  its DORA cluster and labelled with its placement as the text table shows it
+  (``High 9/10``; ``~High/Medium`` when the 95% CI reaches both clusters; its CI in the
+  cell's tooltip), tied teams sharing a rank (``=3``), and under the table the notes of
+  :func:`devsim.leaderboard.table_notes` (the tie rule, and every mean in a gap between
+  published bands, naming the team and the key);
 * the files that could not be read and the teams that are not ranked, each with its one-line
   reason, so a team sees at once what to fix;
 * the lead-time distributions of all teams on one chart
@@ -93,8 +97,10 @@ class Projector(W.VBox):
         The shared folder of team files (``*.yaml``, ``*.yml``); relative paths are relative
         to the kernel's working folder (in Voila and Jupyter, the notebook's folder).
     n : int
-        Replications per team. More replications give a steadier ranking and take longer;
-        every team uses the same ``n`` and ``seed`` (common random numbers).
+        Replications per team (default :data:`devsim.leaderboard.DEFAULT_N`, the
+        leaderboard's: measured so that the sample teams keep their ranks at three times as
+        many). More replications give a steadier ranking and take longer; every team uses
+        the same ``n`` and ``seed`` (common random numbers).
     seed : int
         Base seed; replication *i* of every team uses ``(seed, i)``.
     year : int
@@ -139,7 +145,8 @@ class Projector(W.VBox):
         The "last updated" line, or the error of the last attempt.
     """
 
-    def __init__(self, folder: str | Path, *, n: int = 5, seed: int = DEFAULT_SEED,
+    def __init__(self, folder: str | Path, *, n: int = leaderboard.DEFAULT_N,
+                 seed: int = DEFAULT_SEED,
                  year: int = 2019, max_people: int | None = None,
                  baseline: Scenario | None = None, interval_s: float = 5.0,
                  title: str = "Team challenge: DORA leaderboard", tiles: bool = True,
@@ -375,7 +382,7 @@ class Projector(W.VBox):
         rows = []
         for _, r in table.iterrows():
             ranked = not pd.isna(r["rank"])
-            rank = str(int(r["rank"])) if ranked else "–"
+            rank = str(r["rank_shown"]) if ranked else "–"
             style = "" if ranked else "color:#777"
             team = f"<b>{_e(r['team'])}</b>"
             if r["note"]:
@@ -383,20 +390,27 @@ class Projector(W.VBox):
                          f"{_e(r['note'])}</span>")
             keys = []
             for k in scored:
-                label = str(r[f"{k}_cluster"])
-                colour = plots.CLUSTER_COLOURS[_cluster_key(label)]
+                colour = plots.CLUSTER_COLOURS[_cluster_key(str(r[f"{k}_cluster"]))]
+                tip = ("" if pd.isna(r[f"{k}_ci_low"]) else
+                       f"95% CI {format_value(k, r[f'{k}_ci_low'])} to "
+                       f"{format_value(k, r[f'{k}_ci_high'])}")
+                if r[f"{k}_gap"]:
+                    tip += ("; " if tip else "") + r[f"{k}_gap"]
                 keys.append(
                     f"<td style='{cell}; background:{_tint(colour)}; "
-                    f"border-left:6px solid {colour}'>{_e(format_value(k, r[k]))}"
-                    f"<br><b style='font-size:0.8em'>{_e(label)}</b></td>")
+                    f"border-left:6px solid {colour}' title='{_e(tip)}'>"
+                    f"{_e(format_value(k, r[k]))}"
+                    f"<br><b style='font-size:0.8em'>{_e(r[f'{k}_placement'])}</b></td>")
             rows.append(
                 f"<tr style='{style}'><td style='{cell}; font-size:1.4em; font-weight:bold'>"
                 f"{rank}</td><td style='{cell}'>{team}</td>"
                 f"<td style='{cell}'>{int(r['people'])}</td>{''.join(keys)}"
                 f"<td style='{cell}; font-size:1.3em; font-weight:bold'>{int(r['score'])}</td>"
                 f"<td style='{cell}'>{r['tiebreak']:+.2f}</td></tr>")
+        notes = "".join(f"<div>{_e(line)}</div>" for line in leaderboard.table_notes(table))
         return (f"<table style='{font}; border-collapse:collapse; margin:0.5em 0; width:100%'>"
-                f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+                f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+                f"<div style='font-size:16px; color:#333; line-height:1.3'>{notes}</div>")
 
     def _problems_html(self, table: pd.DataFrame, errors: list[str]) -> str:
         font = f"font-size:{_BASE_FONT}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -17,8 +18,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from devsim.leaderboard import (SCORE_RULE, LeaderboardError, evaluate_folder, export_table,
-                                folder_signature, format_table, team_files)
+from devsim.leaderboard import (SCORE_RULE, TIE_RULE, LeaderboardError, evaluate_folder,
+                                export_table, folder_signature, format_table, team_files)
 from devsim.dora import KEYS
 from devsim.registry import format_value, metric
 from devsim.scenario import Scenario
@@ -50,9 +51,12 @@ def test_sample_folder_is_ranked_and_the_invalid_file_named(sample):
     assert table["rank"].notna().all()
     assert list(table["rank"]) == sorted(table["rank"])
     assert (table["people"] <= 12).all()
-    # ranked by score, then tiebreak
+    # ranked by score, then tiebreak; tied teams share the rank of the first of them
     keyed = list(zip(-table["score"], -table["tiebreak"]))
     assert keyed == sorted(keyed)
+    for pos, (rank, shown) in enumerate(zip(table["rank"], table["rank_shown"])):
+        assert shown == (f"={rank}" if (table["rank"] == rank).sum() > 1 else str(rank))
+        assert rank <= pos + 1
     for k in KEYS:
         assert table[f"{k}_cluster"].isin(["Elite", "High", "Medium", "Low", "n/a"]).all()
     assert table["score"].between(0, 12).all()
@@ -62,17 +66,51 @@ def test_sample_folder_is_ranked_and_the_invalid_file_named(sample):
     assert table.attrs["score_rule"] == SCORE_RULE and table.attrs["n"] == 3
 
 
-def test_format_table_shows_keys_with_clusters(sample):
+def test_format_table_shows_keys_with_placements_and_notes(sample):
     table = sample[0]
     text = format_table(table)
     lines = text.splitlines()
     assert all(metric(k).short in lines[0] for k in KEYS) and "score" in lines[0]
-    # Each key reads in the registry's unit, followed by its cluster.
+    # Each key reads in the registry's unit, followed by its placement: the mean's cluster
+    # and how many of the 3 runs land in it, or ~A/B where the CI reaches two clusters.
+    placement = re.compile(r"^((Elite|High|Medium|Low) [0-3]/3|~(Elite|High|Medium|Low)"
+                           r"(/(Elite|High|Medium|Low))+|n/a)$")
     for line, (_, row) in zip(lines[1:], table.iterrows()):
-        assert row["team"] in line
+        assert row["team"] in line and line.lstrip().startswith(row["rank_shown"])
         for k in KEYS:
-            assert f"{format_value(k, row[k])} {row[f'{k}_cluster']}" in line, (row["team"], k)
+            shown = row[f"{k}_placement"]
+            assert placement.match(shown), shown
+            if not shown.startswith("~"):
+                assert shown.split()[0] == row[f"{k}_cluster"]
+            assert f"{format_value(k, row[k])} {shown}" in line, (row["team"], k)
+            assert row[f"{k}_ci_low"] <= row[k] <= row[f"{k}_ci_high"]
+        assert row["score_low"] <= row["score"] <= row["score_high"]
     assert "Elite" in text and "/day" in text
+    # Under the table: how to read it, and the tie rule.
+    notes = text.split("\n\n", 1)[1]
+    assert TIE_RULE in notes and "n/m" in notes
+    assert ("~A/B: borderline" in notes) == (text.count(" ~") > 0)
+
+
+def test_a_mean_in_a_gap_is_noted_under_the_table_naming_team_and_key(sample, tmp_path):
+    table, errors = sample
+    gaps = [(row["team"], k, row[f"{k}_gap"]) for _, row in table.iterrows() for k in KEYS
+            if row[f"{k}_gap"]]
+    # The siloed teams' change failure rates (about 27%) lie between Elite (0-15%) and
+    # Low (46-60%) in 2019: counted Low.
+    assert any(k == "change_failure_rate" for _, k, _ in gaps), gaps
+    text = format_table(table)
+    js = json.loads(export_table(table, tmp_path / "b.json", errors=errors).read_text())
+    csv = pd.read_csv(export_table(table, tmp_path / "b.csv"), keep_default_na=False)
+    for team, k, gap in gaps:
+        assert gap.startswith("between ") and "counted" in gap and "by the rule" in gap
+        line = f"{team}, {metric(k).short.lower()}: {gap}."
+        assert line in text.splitlines() and line in js["notes"]
+        assert csv.set_index("team").loc[team, f"{k}_gap"] == gap
+    for _, row in table.iterrows():  # a key inside its band has no note
+        for k in KEYS:
+            if not row[f"{k}_gap"]:
+                assert f"{row['team']}, {metric(k).short.lower()}:" not in text
 
 
 def test_over_budget_team_is_shown_but_not_ranked(tmp_path):
@@ -123,9 +161,61 @@ def test_team_that_changes_the_challenge_is_not_ranked(tmp_path):
 def test_common_random_numbers_make_identical_teams_tie(tmp_path):
     (tmp_path / "twin-1.yaml").write_text(GOOD)
     (tmp_path / "twin-2.yaml").write_text(GOOD)
-    table, _ = evaluate_folder(tmp_path, n=2, baseline=SHORT)
-    assert table["rank"].tolist() == [1, 1]
-    assert table["lead_time_hours"].nunique() == 1
+    (tmp_path / "siloed.yaml").write_text("n_developers: 8\n")  # the defaults: far behind
+    table, errors = evaluate_folder(tmp_path, n=3, baseline=SHORT, executor="serial")
+    assert errors == []
+    assert table["team"].tolist() == ["twin-1", "twin-2", "siloed"]
+    assert table["rank"].tolist() == [1, 1, 3]
+    assert table["rank_shown"].tolist() == ["=1", "=1", "3"]
+    assert table["tied"].tolist() == [True, True, False]
+    assert table["lead_time_hours"].iloc[0] == table["lead_time_hours"].iloc[1]
+    # The text table and both exports show the tie.
+    lines = format_table(table).splitlines()
+    assert lines[1].split()[:2] == ["=1", "twin-1"] and lines[2].split()[:2] == ["=1", "twin-2"]
+    assert lines[3].split()[:2] == ["3", "siloed"]
+    csv = pd.read_csv(export_table(table, tmp_path / "t.csv"), dtype={"rank_shown": str})
+    assert csv["rank_shown"].tolist() == ["=1", "=1", "3"] and csv["tied"].tolist() == [
+        True, True, False]
+    js = json.loads(export_table(table, tmp_path / "t.json").read_text())
+    assert [t["rank_shown"] for t in js["teams"]] == ["=1", "=1", "3"]
+    assert TIE_RULE in js["notes"]
+    for k in KEYS:
+        assert [t[f"{k}_placement"] for t in js["teams"]] == table[f"{k}_placement"].tolist()
+
+
+def test_a_clearly_better_team_does_not_tie(tmp_path):
+    (tmp_path / "good.yaml").write_text(GOOD)
+    (tmp_path / "better.yaml").write_text(GOOD + "test_automation: 0.9\nmonitoring: 0.9\n"
+                                          "deployment_automation: 0.9\n")
+    (tmp_path / "siloed.yaml").write_text("n_developers: 8\n")
+    table, _ = evaluate_folder(tmp_path, n=3, baseline=SHORT, executor="serial")
+    ranks = dict(zip(table["team"], table["rank_shown"]))
+    assert ranks["siloed"] == "3" and not table.set_index("team").loc["siloed", "tied"]
+    assert "=" not in format_table(table).splitlines()[3]
+
+
+def test_tie_rule_pairs_replications_and_reads_score_ranges():
+    from devsim.leaderboard import _tied
+
+    assert _tied([1.0, 2.0, 3.0], [1.0, 2.0, 3.0])            # identical: a tie at any n
+    assert _tied([0.5], [0.5]) and not _tied([0.5], [0.4])    # one run: only equal ties
+    # Paired: a constant small lead is a real lead, whatever the spread of the runs.
+    assert not _tied([1.0, 5.0, 9.0], [0.9, 4.9, 8.9])
+    assert _tied([1.0, 5.0, 9.0], [1.2, 4.7, 9.1])            # differences straddle 0
+    assert SCORE_RULE.count("95% CI") >= 2 and "=2" in SCORE_RULE and "=k" in TIE_RULE
+
+
+def test_ties_never_hide_a_borderline_score(sample):
+    """Two teams in different groups have scores the keys' CIs cannot swap."""
+    table = sample[0]
+    rows = table.to_dict("records")
+    for i, a in enumerate(rows):
+        for b in rows[i + 1:]:
+            if a["rank"] == b["rank"]:
+                continue
+            assert a["rank"] < b["rank"]
+            if a["score"] != b["score"]:
+                assert a["score_low"] > b["score_high"], (a["team"], b["team"])
 
 
 def test_bad_options_and_folders_raise(tmp_path):
@@ -158,6 +248,8 @@ def test_export_refuses_to_overwrite(sample, tmp_path):
     js = export_table(table, tmp_path / "board.json", errors=errors)
     doc = json.loads(js.read_text())
     assert doc["errors"] == errors and doc["score_rule"] == SCORE_RULE
+    assert doc["notes"] == format_table(table).split("\n\n", 1)[1].splitlines()
+    assert [t["rank_shown"] for t in doc["teams"]] == table["rank_shown"].tolist()
     assert [t["team"] for t in doc["teams"]] == table["team"].tolist()
     with pytest.raises(LeaderboardError, match=r"\.csv or \.json"):
         export_table(table, tmp_path / "board.xlsx")

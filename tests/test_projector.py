@@ -233,3 +233,52 @@ def test_bad_entries_are_listed_and_nothing_outside_is_shown(two_teams, tmp_path
     assert not p.poll()
     (two_teams / "pipe.yaml").unlink()
     assert p.poll() and "pipe.yaml" not in p.problems.value
+
+
+def test_board_shows_placements_ties_and_notes(tmp_path):
+    from devsim.leaderboard import TIE_RULE, table_notes
+
+    _copy(tmp_path, "team-b.yaml", "team-e.yaml")
+    shutil.copy(SAMPLES / "team-b.yaml", tmp_path / "team-b2.yaml")  # twins: common numbers
+    p = _make(tmp_path, tiles=False, lead_times=False)
+    board = p.board.value
+    assert p.table.set_index("team").loc[["team-b", "team-b2"], "rank_shown"].tolist() == [
+        "=1", "=1"]
+    assert board.count(">=1</td>") == 2
+    for _, row in p.table.iterrows():
+        for k in KEYS:
+            assert f">{html.escape(row[f'{k}_placement'])}</b>" in board, (row["team"], k)
+    # The notes under the table are the text table's: tie rule and every gap note.
+    assert html.escape(TIE_RULE) in board
+    for line in table_notes(p.table):
+        assert html.escape(line) in board
+    # One <b> per team cell: what the browser test reads as the team's name.
+    assert board.count("<b>team-") == 3
+
+
+def test_default_n_ranks_the_sample_teams_as_three_times_as_many(tmp_path):
+    """At its default n the projector ranks the sample teams as the leaderboard does at
+    3n (a pair tied at either is not a swap), and team-c's restore time is settled."""
+    import itertools
+
+    from devsim.experiment import MemoExecutor
+    from devsim.leaderboard import DEFAULT_N
+
+    assert inspect.signature(Projector).parameters["n"].default == DEFAULT_N
+    # Devsim's shared pool (this is 3n one-year runs per team); the 3n evaluation reuses
+    # the projector's n runs.
+    memo = MemoExecutor(None)
+    p = Projector(SAMPLES, executor=memo, watch=False, tiles=False, lead_times=False)
+    assert p.n == DEFAULT_N
+    wide, _ = evaluate_folder(SAMPLES, n=3 * DEFAULT_N, executor=memo)
+    a = dict(zip(p.table["team"], p.table["rank"]))
+    b = dict(zip(wide["team"], wide["rank"]))
+    for x, y in itertools.combinations(sorted(a), 2):
+        if a[x] != a[y] and b[x] != b[y]:
+            assert (a[x] < a[y]) == (b[x] < b[y]), (x, y, a, b)
+    restore = "time_to_restore_hours"
+    c_n = p.table.set_index("team").loc["team-c"]
+    c_3n = wide.set_index("team").loc["team-c"]
+    assert not c_n[f"{restore}_placement"].startswith("~")
+    assert c_n[f"{restore}_cluster"] == c_3n[f"{restore}_cluster"]
+    assert c_n["score"] == c_3n["score"]
