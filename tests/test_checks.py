@@ -396,3 +396,23 @@ def test_a_cluster_exercise_shows_the_start_beside_yours(ex):
     e = ex["ex07"]
     rows = e.check(replace(e.start, approval="peer")).rows
     assert all(r.start and "→" in r.start for r in rows)
+
+
+def test_a_check_is_recorded_for_the_class_view_only_when_asked(ex, tmp_path, monkeypatch):
+    import json
+
+    e = ex["ex01"]
+    monkeypatch.delenv("DEVSIM_CLASS_DIR", raising=False)
+    e.check("test")
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setenv("DEVSIM_CLASS_DIR", str(tmp_path))
+    monkeypatch.setenv("DEVSIM_LEARNER", "team-a")
+    e.hint(2)
+    result = e.check("release")
+    assert result.correct
+    (record,) = [json.loads(p.read_text()) for p in tmp_path.glob("*.json")]
+    assert record["kind"] == "check" and record["exercise"] == "ex01"
+    assert record["status"] == "correct" and record["hints"] == 2 and record["learner"] == "team-a"
+    monkeypatch.setenv("DEVSIM_CLASS_DIR", str(tmp_path / "missing"))
+    again = e.check("release")
+    assert again.correct and "not recorded for the class view" in again.message

@@ -50,6 +50,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
+from ..classroom import ClassroomError, record
 from ..design import (DESIGN_FIELDS, changed_fields, design_violations, format_field_value,
                       same_design)
 from ..dora import RULE, bands, classify, keys
@@ -334,6 +335,8 @@ class Exercise:
             self.seed = seed
         self.executor = executor
         self._cache: dict[Scenario, dict[str, float]] = {}
+        self.attempts = 0      # checks of an answer so far (for the class view)
+        self.hints_seen = 0    # the highest hint level asked for
 
     # What learners call -------------------------------------------------------------------------
     def check(self, answer: Any) -> CheckResult:
@@ -345,8 +348,23 @@ class Exercise:
             ``not_attempted`` for a blank, else ``incorrect`` (with a reason) or ``correct``.
         """
         if self.is_blank(answer):
-            return self._result(NOT_ATTEMPTED, self._blank_message())
-        return self._check(answer)
+            result = self._result(NOT_ATTEMPTED, self._blank_message())
+        else:
+            result = self._check(answer)
+        return self._recorded(result)
+
+    def _recorded(self, result: CheckResult) -> CheckResult:
+        """With ``DEVSIM_CLASS_DIR`` set, note the check for the trainer's class view (the
+        exercise, the outcome, the most hints asked for); a folder that cannot take it adds
+        one line to the message, and the check still counts."""
+        self.attempts += 1
+        try:
+            record("check", {"lesson": self.lesson, "exercise": self.id, "status": result.status,
+                             "attempt": self.attempts, "hints": self.hints_seen})
+        except (ClassroomError, ValueError) as exc:
+            return replace(result, message=f"{result.message}\n(not recorded for the class "
+                                            f"view: {exc})")
+        return result
 
     def hint(self, level: int = 1) -> Hint:
         """Hint number ``level`` (1 = a nudge; the last nearly gives the answer away).
@@ -360,6 +378,7 @@ class Exercise:
         if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= k:
             raise ValueError(f"level: {level!r} is not allowed; this exercise has {k} hints "
                              f"(give 1 to {k})")
+        self.hints_seen = max(self.hints_seen, level)
         return _hint(self.hints[level - 1], level, k)
 
     def solution(self) -> Solution:
