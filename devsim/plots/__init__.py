@@ -35,12 +35,14 @@ from .board import step_through
 from .dora import compare_dora, dora_dashboard, dora_tiles, dora_tiles_html
 from .flow import cumulative_flow, lead_time_distribution, utilisation_chart, value_stream_map
 from .sweep import sweep_curve
+from .team import team_trend
+from .transformation import transformation_curve
 from .waterfall import waterfall
 
 __all__ = ["PALETTE", "OKABE_ITO", "CLUSTER_COLOURS", "BETTER_COLOUR", "WORSE_COLOUR",
            "format_metric", "dora_tiles", "dora_tiles_html", "dora_dashboard", "compare_dora",
            "cumulative_flow", "lead_time_distribution", "value_stream_map", "utilisation_chart",
-           "sweep_curve", "step_through", "waterfall"]
+           "sweep_curve", "step_through", "waterfall", "transformation_curve"]
 
 
 def __getattr__(name: str):

@@ -37,7 +37,9 @@ from ..display import show_figure
 from ..scenario import GROUP_TITLES
 from .controls import ScenarioControls, scenario_controls
 from .explore import SweepExplorer, TimeSlider, sweep_explorer, time_slider
+from .predict import Prediction, predict
 from .sandbox import Sandbox, sandbox
 
 __all__ = ["ScenarioControls", "scenario_controls", "Sandbox", "sandbox", "TimeSlider",
-           "time_slider", "SweepExplorer", "sweep_explorer", "GROUP_TITLES", "show_figure"]
+           "time_slider", "SweepExplorer", "sweep_explorer", "GROUP_TITLES", "show_figure",
+           "predict", "Prediction"]

@@ -358,6 +358,8 @@ _STATE_JS = """() => {
       '.jp-NotebookPanel-toolbar .jp-Notebook-ExecutionIndicator');
   return {
     prompts: cells.map(c => {
+      // A collapsed input (computed prose) shows a placeholder and no prompt: null.
+      if (c.querySelector('.jp-InputPlaceholder')) return null;
       const p = c.querySelector('.jp-InputArea-prompt');
       return p ? p.textContent.trim() : '';
     }),
@@ -372,9 +374,10 @@ _STATE_JS = """() => {
 def run_all_cells(page, timeout: float = 300) -> dict[str, Any]:
     """Run > Run All Cells, then wait until every code cell has run (or one failed).
 
-    Done means: the kernel is idle, no cell is queued or running (``[*]``), and either the
-    prompts read ``[1]`` to ``[n]`` in order (a fresh kernel ran every cell once) or a cell
-    shows an error (JupyterLab then stops the run). Returns the last state seen.
+    Done means: the kernel is idle, no cell is queued or running (``[*]``), and either every
+    visible prompt reads its cell's place, ``[1]`` to ``[n]`` (a fresh kernel ran every cell
+    once; a cell with collapsed input shows no prompt), or a cell shows an error (JupyterLab
+    then stops the run). Returns the last state seen.
     """
     page.click(".lm-MenuBar-itemLabel:text-is('Run')")
     page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
@@ -384,9 +387,11 @@ def run_all_cells(page, timeout: float = 300) -> dict[str, Any]:
         if state["dialog"]:
             raise AssertionError(f"JupyterLab opened a dialog instead of running: "
                                  f"{state['dialog']!r}")
-        want = [f"[{i}]:" for i in range(1, len(state["prompts"]) + 1)]
+        # Each visible prompt reads its cell's place ([1] to [n]); collapsed cells show none.
+        shown = [(i, p) for i, p in enumerate(state["prompts"], 1) if p is not None]
+        in_order = bool(shown) and all(p == f"[{i}]:" for i, p in shown)
         if state["status"] == "idle" and "[*]:" not in state["prompts"] and (
-                state["prompts"] == want or state["errors"]):
+                in_order or state["errors"]):
             return state
         if time.monotonic() > deadline:
             raise AssertionError(f"the notebook did not finish running within {timeout:g} s: "
@@ -401,7 +406,7 @@ _CELLS_JS = """() => {
     const outs = area ? [...area.querySelectorAll(':scope > .jp-OutputArea-child')] : [];
     const p = c.querySelector('.jp-InputArea-prompt');
     return {
-      prompt: p ? p.textContent.trim() : '',
+      prompt: c.querySelector('.jp-InputPlaceholder') ? null : (p ? p.textContent.trim() : ''),
       outputs: outs.map(o => {
         const body = o.querySelector('.jp-OutputArea-output');
         return {
@@ -490,9 +495,9 @@ def notebook_problems(report: list[dict[str, Any]], sources: list[str]) -> list[
     problems = []
     if len(report) != len(sources):
         problems.append(f"{len(report)} code cells in the page, {len(sources)} in the file")
+    # A collapsed input (computed prose) shows no prompt (None): its outputs are still checked.
     prompts = [c["prompt"] for c in report]
-    want = [f"[{i}]:" for i in range(1, len(report) + 1)]
-    if prompts != want:
+    if not all(p is None or p == f"[{i}]:" for i, p in enumerate(prompts, 1)):
         problems.append(f"not every cell ran once in order: prompts {prompts}")
     for k, (cell, source) in enumerate(zip(report, sources), start=1):
         where = f"code cell {k} ({source.strip().splitlines()[0][:60] if source.strip() else ''})"
