@@ -15,7 +15,20 @@ Teams save their scenario as YAML (``team-a.yaml``) into a folder the trainer sh
 * the lead-time distributions of all teams on one chart
   (:func:`devsim.plots.lead_time_distribution`, one run per team);
 * one row of DORA tiles per team (:func:`devsim.plots.dora_dashboard`);
-* when it last updated.
+* when it last updated;
+* with a class folder (``class_dir``, the trainer's ``DEVSIM_CLASS_DIR``), a **Class** tab
+  beside the **Leaderboard** tab: per exercise how many learners attempted it, got it right
+  or are stuck, and the room's spread of guesses per prediction question
+  (:mod:`devsim.classview`), every unreadable file named.
+
+Made for the back row of a room at 1920x1080: numbers are at least 24 px and labels at
+least 18 px, the leaderboard of up to 8 teams and the status line fit one screen, the charts
+are drawn as wide as the page, the page uses no icon font, and under Voila (:func:`in_voila`)
+it shows no server path; the notebook's trainer notes use :func:`trainer_note`, which shows
+them in JupyterLab only. Voila's own "lab" template links Font Awesome from a CDN; serve the
+page with ``python -m devsim.projector`` (:func:`main`), which runs Voila with a copy of
+that template without the link (:func:`write_voila_template`), so the page fetches nothing
+from another host.
 
 It watches the folder: every ``interval_s`` seconds it compares
 :func:`devsim.leaderboard.folder_signature` (names, sizes, modification times) with the last
@@ -41,14 +54,20 @@ error is shown as a line on the page, and nothing is printed.
 
 This module owns the projector page (its layout, HTML and folder watcher). It may import
 :mod:`devsim.leaderboard` (the ranking), :mod:`devsim.experiment` (runs and their memory),
-:mod:`devsim.plots`, :mod:`devsim.registry` (names and numbers), :mod:`devsim.scenario` and
-:mod:`devsim.display`; it does not run the model itself.
+:mod:`devsim.plots`, :mod:`devsim.registry` (names and numbers), :mod:`devsim.scenario`,
+:mod:`devsim.classview` (the class folder) and :mod:`devsim.display`; it does not run the
+model itself.
 """
 from __future__ import annotations
 
+import argparse
 import asyncio
 import html
+import os
 import re
+import subprocess
+import sys
+import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -57,7 +76,7 @@ from typing import Any
 import ipywidgets as W
 import pandas as pd
 
-from . import experiment, leaderboard, plots
+from . import classview, experiment, leaderboard, plots
 from .display import ERROR_COLOUR, error_text, figure_bundle, one_line
 from .dora import keys as year_keys
 from .experiment import DEFAULT_SEED, LogCache, MemoExecutor, Results
@@ -65,9 +84,36 @@ from .log import EventLog
 from .registry import format_value, metric
 from .scenario import Scenario
 
-__all__ = ["Projector", "projector"]
+__all__ = ["Projector", "projector", "in_voila", "trainer_note", "write_voila_template",
+           "VOILA_TEMPLATE", "main"]
 
-_BASE_FONT = "20px"  # readable from the back of a training room
+# Readable from the back of a training room (issue 11: numbers >= 24 px, labels >= 18 px).
+_NUMBER_PX = 26     # every number on the board and the class view
+_LABEL_PX = 20      # labels, status line, button, tab titles, cluster words
+_SMALL_PX = 18      # the smallest text: notes under the table, a team's note
+_BASE_FONT = f"{_LABEL_PX}px"
+#: Width in pixels the charts are drawn at (the page is about 1850 px wide at 1920x1080;
+#: the page's CSS scales them down on a narrower screen).
+_CHART_PX = 1800
+#: Voila's environment variables in a kernel it started (VOILA_KERNEL_ID is set by the
+#: first code Voila runs, the others in the kernel's environment, preheated or not).
+_VOILA_ENV = ("VOILA_KERNEL_ID", "VOILA_BASE_URL", "VOILA_APP_PORT", "VOILA_SERVER_URL")
+#: The offline Voila template :func:`main` serves the page with.
+VOILA_TEMPLATE = "devsim-projector"
+# Scoped to the projector: big tab titles, pictures as wide as the page.
+_STYLE = f"""<style>
+.devsim-projector .widget-tab > .lm-TabBar, .devsim-projector .widget-tab > .p-TabBar {{
+  min-height: 2.4em; font-size: {_LABEL_PX}px; }}
+.devsim-projector .widget-tab > .lm-TabBar .lm-TabBar-tab,
+.devsim-projector .widget-tab > .p-TabBar .p-TabBar-tab {{
+  font-size: {_LABEL_PX}px; min-height: 2.2em; line-height: 2.2em; flex: 0 0 10em;
+  max-height: none; }}
+.devsim-projector .widget-tab > .lm-TabBar .lm-TabBar-tabLabel {{ line-height: 2.2em; }}
+.devsim-projector .widget-tab > .widget-tab-contents {{ padding: 0.4em 0.2em; }}
+.devsim-projector .jp-OutputArea-output img {{ width: 100%; max-width: {_CHART_PX}px;
+  height: auto; }}
+.devsim-projector .widget-button {{ font-size: {_LABEL_PX}px; }}
+</style>"""
 #: Event logs kept for the lead-time chart: one per team, with room for a class of teams
 #: each saving new versions between refreshes.
 _LOGS_KEPT = 64
@@ -86,6 +132,39 @@ def _tint(colour: str, amount: float = 0.25) -> str:
     r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
     mix = [round(255 - amount * (255 - c)) for c in (r, g, b)]
     return "#" + "".join(f"{c:02x}" for c in mix)
+
+
+def in_voila() -> bool:
+    """True when this kernel was started by Voila (the page is on a screen for the room)."""
+    if any(os.environ.get(k) for k in _VOILA_ENV):
+        return True
+    return os.environ.get("SERVER_SOFTWARE", "").lower().startswith("voila")
+
+
+def trainer_note(markdown: str) -> Any:
+    """A note for the trainer: shown in JupyterLab, nothing at all under Voila.
+
+    Parameters
+    ----------
+    markdown : str
+        The note (Markdown).
+
+    Returns
+    -------
+    IPython.display.Markdown or None
+        The note to display, or None under Voila (a cell whose value is None shows nothing).
+    """
+    if in_voila():
+        return None
+    from IPython.display import Markdown
+
+    return Markdown(markdown)
+
+
+def _wide(fig: Any) -> dict[str, Any]:
+    """``fig`` as a PNG output drawn :data:`_CHART_PX` wide (text scales with it)."""
+    fig.set_dpi(_CHART_PX / fig.get_figwidth())
+    return figure_bundle(fig)
 
 
 class Projector(W.VBox):
@@ -121,6 +200,12 @@ class Projector(W.VBox):
         Voila kernel; elsewhere the page says it is not watching and :meth:`poll` still works).
     executor : optional
         Where the runs go: None (devsim's shared process pool), ``"serial"`` or an Executor.
+    class_dir : str, Path or None
+        The class folder (``DEVSIM_CLASS_DIR``) whose records the Class tab sums up; None
+        (the default) leaves the class view off and the tab says how to turn it on.
+    show_paths : bool or None
+        Show the folders' paths on the page; default: only outside Voila (the room sees the
+        folder's name, not where it is on the server).
 
     Attributes
     ----------
@@ -143,6 +228,12 @@ class Projector(W.VBox):
         How many evaluations have been made.
     status : ipywidgets.HTML
         The "last updated" line, or the error of the last attempt.
+    tabs : ipywidgets.Tab
+        "Leaderboard" and "Class".
+    class_view : ipywidgets.HTML
+        The Class tab's content.
+    class_summary : devsim.classview.ClassSummary or None
+        What the class folder held at the last look (None when off or unreadable).
     """
 
     def __init__(self, folder: str | Path, *, n: int = leaderboard.DEFAULT_N,
@@ -150,8 +241,10 @@ class Projector(W.VBox):
                  year: int = 2019, max_people: int | None = None,
                  baseline: Scenario | None = None, interval_s: float = 5.0,
                  title: str = "Team challenge: DORA leaderboard", tiles: bool = True,
-                 lead_times: bool = True, watch: bool = True, executor: Any = None):
+                 lead_times: bool = True, watch: bool = True, executor: Any = None,
+                 class_dir: str | Path | None = None, show_paths: bool | None = None):
         super().__init__(layout=W.Layout(width="100%"))
+        self.add_class("devsim-projector")
         # Options fail here, with the leaderboard's own messages, not on the first refresh.
         leaderboard.check_options(n, seed, year, max_people)
         if isinstance(interval_s, bool) or not isinstance(interval_s, (int, float)) \
@@ -180,20 +273,28 @@ class Projector(W.VBox):
         self.refreshes = 0
         self._line, self._line_is_error = "", False
         self.watch_note = ""
+        self.show_paths = (not in_voila()) if show_paths is None else bool(show_paths)
+        self.class_folder = (classview.ClassFolder(class_dir)
+                             if class_dir is not None and str(class_dir).strip() else None)
+        self.class_summary: classview.ClassSummary | None = None
+        self._class_signature: tuple | None = None
 
         font = f"font-size:{_BASE_FONT}; line-height:1.35"
         self.heading = W.HTML(
-            f"<div style='font-size:2.4em; font-weight:bold; margin:0.2em 0'>{_e(title)}</div>"
-            f"<div style='{font}; color:#333'>Folder <code>{_e(self.folder)}</code> · "
+            _STYLE +
+            f"<div style='font-size:40px; font-weight:bold; margin:0.1em 0'>{_e(title)}</div>"
+            f"<div style='{font}; color:#333'>Folder <code>{self._where(self.folder)}</code> · "
             f"{n} replication{'s' if n != 1 else ''} per team, seed {seed} · "
             f"DORA {year} clusters"
             + (f" · budget {max_people} people" if max_people is not None else "")
             + "</div>")
         self.status = W.HTML("")
-        self.button = W.Button(description="Refresh now", icon="refresh", button_style="primary",
+        # No icon: ipywidgets draws icons with Font Awesome, which Voila's template fetches
+        # from a CDN (a projector room may be offline).
+        self.button = W.Button(description="Refresh now", button_style="primary",
                                tooltip="Evaluate every team file again now",
-                               layout=W.Layout(width="12em", height="3em"))
-        self.button.style.font_size = "18px"
+                               layout=W.Layout(width="9em", height="2.2em"))
+        self.button.style.font_size = _BASE_FONT
         self.button.on_click(self._on_button)
         self.board = W.HTML("")
         self.problems = W.HTML("")
@@ -202,17 +303,20 @@ class Projector(W.VBox):
         self.rule = W.HTML(
             f"<details style='{font}'><summary><b>How the score works</b></summary>"
             f"<p>{_e(leaderboard.SCORE_RULE)}</p></details>")
-        section = "font-size:1.6em; font-weight:bold; margin:0.8em 0 0.2em 0"
-        children = [self.heading, W.HBox([self.button, self.status],
-                                         layout=W.Layout(align_items="center")),
-                    self.board, self.problems]
+        self.class_view = W.HTML("")
+        section = "font-size:28px; font-weight:bold; margin:0.8em 0 0.2em 0"
+        board = [self.board, self.problems]
         if lead_times:
-            children += [W.HTML(f"<div style='{section}'>Lead time for changes, all teams</div>"),
-                         self.lead_time_out]
+            board += [W.HTML(f"<div style='{section}'>Lead time for changes, all teams</div>"),
+                      self.lead_time_out]
         if tiles:
-            children += [W.HTML(f"<div style='{section}'>Each team's DORA keys</div>"),
-                         self.tiles_out]
-        self.children = children + [self.rule]
+            board += [W.HTML(f"<div style='{section}'>Each team's DORA keys</div>"),
+                      self.tiles_out]
+        self.tabs = W.Tab(children=[W.VBox(board + [self.rule]), W.VBox([self.class_view])],
+                          titles=("Leaderboard", "Class"), layout=W.Layout(width="100%"))
+        self.children = [self.heading, W.HBox([self.button, self.status],
+                                              layout=W.Layout(align_items="center")),
+                         self.tabs]
         self.refresh()
         if watch:
             self.start()
@@ -227,8 +331,24 @@ class Projector(W.VBox):
         """Show ``text`` (HTML) and, after it, whether the folder is being watched."""
         self._line, self._line_is_error = text, error
         colour = ERROR_COLOUR if error else "#333"
-        self.status.value = (f"<div style='font-size:{_BASE_FONT}; color:{colour}; "
-                             f"margin-left:1em'>{text}{_e(self.watch_note)}</div>")
+        self.status.value = (f"<div class='devsim-status' style='font-size:{_BASE_FONT}; "
+                             f"color:{colour}; margin-left:1em; line-height:1.3'>"
+                             f"{text}{_e(self.watch_note)}</div>")
+
+    def _where(self, path: Path) -> str:
+        """A folder as the page shows it (HTML): its path, or under Voila only its name."""
+        return _e(path if self.show_paths else (path.name or path))
+
+    def _private(self, text: str) -> str:
+        """``text`` with the folders' paths cut to their names when paths are not shown."""
+        if self.show_paths:
+            return text
+        folders = [self.folder] + ([self.class_folder.folder] if self.class_folder else [])
+        for folder in folders:
+            for form in {str(folder.resolve()), str(folder.absolute()), str(folder)}:
+                if form and form != ".":
+                    text = text.replace(form, folder.name or "folder")
+        return text
 
     def status_text(self) -> str:
         """The status line as plain text (what the room reads next to the button)."""
@@ -242,7 +362,7 @@ class Projector(W.VBox):
         # Same scenario, n, seed and year: same runs, same picture; draw only what changed.
         if scenario not in self._tile_cache:
             fig = plots.dora_dashboard(results, scenario.name, year=self.year)
-            self._tile_cache[scenario] = figure_bundle(fig)
+            self._tile_cache[scenario] = _wide(fig)
         return self._tile_cache[scenario]
 
     def refresh(self) -> bool:
@@ -276,13 +396,14 @@ class Projector(W.VBox):
                                         if k in current}
                 if self.show_lead_times:
                     logs = {s.name: self._logs.get(s, self.seed, 0) for s in scenarios}
-                    chart = [figure_bundle(plots.lead_time_distribution(logs))]
+                    chart = [_wide(plots.lead_time_distribution(logs))]
             self._executor.prune()
         except Exception as exc:  # noqa: BLE001 - a page on a projector reports, never raises
             self.signature = signature  # retried when the folder changes or on the button
             what = "" if isinstance(exc, leaderboard.LeaderboardError) \
                 else f"{type(exc).__name__}: "
-            self._say(f"Not updated: {_e(what + one_line(exc))}", error=True)
+            self._say(f"Not updated: {_e(self._private(what + one_line(exc)))}", error=True)
+            self.refresh_class()
             return False
         self.table, self.errors, self.results, self.logs = table, errors, results, logs
         self.signature = signature
@@ -290,6 +411,7 @@ class Projector(W.VBox):
         self.problems.value = self._problems_html(table, errors)
         self.lead_time_out.outputs = tuple(chart)
         self.tiles_out.outputs = tuple(tiles)
+        self.refresh_class()
         self.refreshes += 1
         self.last_updated = datetime.now()
         ranked = int(table["rank"].notna().sum()) if not table.empty else 0
@@ -307,9 +429,44 @@ class Projector(W.VBox):
             True if the folder had changed and the page was refreshed.
         """
         if leaderboard.folder_signature(self.folder) == self.signature:
-            return False
+            return self.poll_class()
         self.refresh()
         return True
+
+    # --- the class view -------------------------------------------------------------------------
+    def poll_class(self) -> bool:
+        """Redraw the Class tab if the class folder changed; True if it was redrawn."""
+        if self.class_folder is None:
+            if not self.class_view.value:
+                self.refresh_class()
+                return True
+            return False
+        if self.class_folder.signature() == self._class_signature:
+            return False
+        self.refresh_class()
+        return True
+
+    def refresh_class(self) -> None:
+        """Read the class folder now and redraw the Class tab (never raises)."""
+        font = f"font-size:{_LABEL_PX}px; line-height:1.4"
+        if self.class_folder is None:
+            self.class_summary = None
+            self.class_view.value = (
+                f"<div style='{font}; padding:0.6em 0'>The class view is off. To see the "
+                "room's exercise checks and predictions here, set <code>DEVSIM_CLASS_DIR</code> "
+                "to a shared folder for the learners' kernels and for this page.</div>")
+            return
+        self._class_signature = self.class_folder.signature()
+        try:
+            summary = self.class_folder.summary()
+        except Exception as exc:  # noqa: BLE001 - a page on a projector reports, never raises
+            self.class_summary = None
+            self.class_view.value = (
+                f"<div style='{font}; color:{ERROR_COLOUR}; padding:0.6em 0'>Class view not "
+                f"updated: {_e(self._private(one_line(exc)))}</div>")
+            return
+        self.class_summary = summary
+        self.class_view.value = self._class_html(summary)
 
     # --- watching -----------------------------------------------------------------------------
     async def _watch(self) -> None:
@@ -370,15 +527,16 @@ class Projector(W.VBox):
         font = f"font-size:{_BASE_FONT}"
         if table.empty:
             return (f"<div style='{font}; padding:0.6em 0'>No team files yet in "
-                    f"<code>{_e(self.folder)}</code>. Each team saves one YAML file there "
+                    f"<code>{self._where(self.folder)}</code>. Each team saves one YAML file there "
                     "(for example <code>team-a.yaml</code>); the board updates when it "
                     "appears.</div>")
-        cell = "padding:0.35em 0.7em; border-bottom:1px solid #ddd; text-align:left"
+        cell = "padding:0.2em 0.6em; border-bottom:1px solid #ddd; text-align:left"
+        num = f"font-size:{_NUMBER_PX}px"
         scored = year_keys(self.year)
         titles = ["Rank", "Team", "People", *(metric(k).short for k in scored),
                   "Score", "Tiebreak"]
-        head = "".join(f"<th style='{cell}; border-bottom:2px solid #333'>{h}</th>"
-                       for h in titles)
+        head = "".join(f"<th style='{cell}; font-size:{_LABEL_PX}px; "
+                       f"border-bottom:2px solid #333'>{h}</th>" for h in titles)
         rows = []
         for _, r in table.iterrows():
             ranked = not pd.isna(r["rank"])
@@ -386,7 +544,7 @@ class Projector(W.VBox):
             style = "" if ranked else "color:#777"
             team = f"<b>{_e(r['team'])}</b>"
             if r["note"]:
-                team += (f"<br><span style='font-size:0.7em; color:{ERROR_COLOUR}'>"
+                team += (f"<br><span style='font-size:{_SMALL_PX}px; color:{ERROR_COLOUR}'>"
                          f"{_e(r['note'])}</span>")
             keys = []
             for k in scored:
@@ -398,19 +556,24 @@ class Projector(W.VBox):
                     tip += ("; " if tip else "") + r[f"{k}_gap"]
                 keys.append(
                     f"<td style='{cell}; background:{_tint(colour)}; "
-                    f"border-left:6px solid {colour}' title='{_e(tip)}'>"
-                    f"{_e(format_value(k, r[k]))}"
-                    f"<br><b style='font-size:0.8em'>{_e(r[f'{k}_placement'])}</b></td>")
+                    f"border-left:6px solid {colour}; line-height:1.15' title='{_e(tip)}'>"
+                    f"<span class='devsim-number' style='{num}'>{_e(format_value(k, r[k]))}"
+                    f"</span><br><b class='devsim-label' style='font-size:{_LABEL_PX}px'>"
+                    f"{_e(r[f'{k}_placement'])}</b></td>")
             rows.append(
-                f"<tr style='{style}'><td style='{cell}; font-size:1.4em; font-weight:bold'>"
-                f"{rank}</td><td style='{cell}'>{team}</td>"
-                f"<td style='{cell}'>{int(r['people'])}</td>{''.join(keys)}"
-                f"<td style='{cell}; font-size:1.3em; font-weight:bold'>{int(r['score'])}</td>"
-                f"<td style='{cell}'>{r['tiebreak']:+.2f}</td></tr>")
+                f"<tr style='{style}'><td class='devsim-number' style='{cell}; "
+                f"font-size:{_NUMBER_PX + 6}px; font-weight:bold'>{rank}</td>"
+                f"<td class='devsim-team' style='{cell}; {num}'>{team}</td>"
+                f"<td class='devsim-number' style='{cell}; {num}'>{int(r['people'])}</td>"
+                f"{''.join(keys)}"
+                f"<td class='devsim-number' style='{cell}; font-size:{_NUMBER_PX + 4}px; "
+                f"font-weight:bold'>{int(r['score'])}</td>"
+                f"<td class='devsim-number' style='{cell}; {num}'>{r['tiebreak']:+.2f}</td></tr>")
         notes = "".join(f"<div>{_e(line)}</div>" for line in leaderboard.table_notes(table))
-        return (f"<table style='{font}; border-collapse:collapse; margin:0.5em 0; width:100%'>"
+        return (f"<table class='devsim-board' style='{font}; border-collapse:collapse; "
+                f"margin:0.3em 0; width:100%'>"
                 f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-                f"<div style='font-size:16px; color:#333; line-height:1.3'>{notes}</div>")
+                f"<div style='font-size:{_SMALL_PX}px; color:#333; line-height:1.3'>{notes}</div>")
 
     def _problems_html(self, table: pd.DataFrame, errors: list[str]) -> str:
         font = f"font-size:{_BASE_FONT}"
@@ -425,7 +588,8 @@ class Projector(W.VBox):
         if errors:
             parts.append("<b>Files that could not be read</b> (fix the file and save it again):"
                          "<ul style='margin:0.2em 0'>"
-                         + "".join(f"<li><code>{_e(line)}</code></li>" for line in errors)
+                         + "".join(f"<li><code>{_e(self._private(line))}</code></li>"
+                                   for line in errors)
                          + "</ul>")
         if unranked:
             parts.append("<b>Not ranked</b>:<ul style='margin:0.2em 0'>"
@@ -433,7 +597,187 @@ class Projector(W.VBox):
         parts.append("</div>")
         return "".join(parts)
 
+    def _class_html(self, summary: classview.ClassSummary) -> str:
+        font = f"font-size:{_LABEL_PX}px; line-height:1.35"
+        cell = "padding:0.2em 0.8em; border-bottom:1px solid #ddd; text-align:left"
+        num = f"font-size:{_NUMBER_PX}px"
+        parts = [f"<div style='{font}; color:#333; margin:0.2em 0 0.4em 0'>"
+                 f"Class folder <code>{self._where(self.class_folder.folder)}</code> · "
+                 f"{summary.records} record{'s' if summary.records != 1 else ''} from "
+                 f"{summary.learners} learner{'s' if summary.learners != 1 else ''} · "
+                 f"stuck: no correct check yet and {classview.STUCK_INCORRECT} or more "
+                 "incorrect, or a hint used</div>"]
+        ex = summary.exercises
+        left = ["<div style='font-size:28px; font-weight:bold; margin:0.2em 0'>Exercises</div>"]
+        if ex.empty:
+            left.append(f"<div style='{font}'>No exercise checked yet.</div>")
+        else:
+            head = "".join(f"<th style='{cell}; font-size:{_LABEL_PX}px; "
+                           f"border-bottom:2px solid #333'>{h}</th>"
+                           for h in ("Exercise", "Attempted", "Correct", "Stuck"))
+            rows = "".join(
+                f"<tr><td style='{cell}; {num}'><b>{_e(r.exercise)}</b></td>"
+                f"<td class='devsim-number' style='{cell}; {num}'>{r.attempted}</td>"
+                f"<td class='devsim-number' style='{cell}; {num}; color:#1a7a3a'>"
+                f"{r.correct}</td>"
+                f"<td class='devsim-number' style='{cell}; {num}; "
+                f"color:{ERROR_COLOUR if r.stuck else '#333'}; "
+                f"font-weight:{'bold' if r.stuck else 'normal'}'>{r.stuck}</td></tr>"
+                for r in ex.itertuples())
+            left.append(f"<table class='devsim-class-exercises' style='{font}; "
+                        f"border-collapse:collapse'><thead><tr>{head}</tr></thead>"
+                        f"<tbody>{rows}</tbody></table>")
+        right = ["<div style='font-size:28px; font-weight:bold; margin:0.2em 0'>"
+                 "Predictions: the room's guesses</div>"]
+        if not summary.predictions:
+            right.append(f"<div style='{font}'>No prediction locked yet.</div>")
+        for sp in summary.predictions:
+            right.append(self._spread_html(sp))
+        parts.append("<div style='display:flex; gap:3em; flex-wrap:wrap; align-items:flex-start'>"
+                     f"<div style='flex:0 1 auto'>{''.join(left)}</div>"
+                     f"<div style='flex:1 1 40em'>{''.join(right)}</div></div>")
+        if summary.skipped:
+            parts.append(
+                f"<div style='{font}; border-left:6px solid {ERROR_COLOUR}; padding:0.2em 0.8em; "
+                "margin:0.6em 0; background:#fdf0f2'><b>Files skipped in the class folder</b>"
+                "<ul style='margin:0.2em 0'>"
+                + "".join(f"<li><code>{_e(line)}</code></li>" for line in summary.skipped[:20])
+                + (f"<li>and {len(summary.skipped) - 20} more</li>"
+                   if len(summary.skipped) > 20 else "") + "</ul></div>")
+        return "".join(parts)
+
+    @staticmethod
+    def _spread_html(sp: classview.PredictionSpread) -> str:
+        font = f"font-size:{_LABEL_PX}px"
+        top = max(sp.counts.values(), default=0) or 1
+        result = ""
+        if sp.result is not None:
+            result = f" · the model: <b>{_e(sp.result)}</b>"
+        rows = []
+        for label, count in sp.counts.items():
+            mark = label == sp.result_bin
+            bar = (f"<div style='height:0.9em; width:{max(count / top * 100, 0.5):.1f}%; "
+                   f"background:{'#1a7a3a' if mark else '#3b6fb6'}'></div>")
+            rows.append(
+                f"<tr><td style='padding:0.1em 0.6em 0.1em 0; white-space:nowrap'>"
+                f"{'&#10004; ' if mark else ''}{_e(label)}</td>"
+                f"<td class='devsim-number' style='padding:0.1em 0.6em; text-align:right; "
+                f"font-size:{_NUMBER_PX}px'>{count}</td>"
+                f"<td style='width:60%'>{bar}</td></tr>")
+        return (f"<div class='devsim-spread' style='margin:0.3em 0 0.8em 0'>"
+                f"<div style='{font}'><b>Lesson {_e(sp.lesson)} · {_e(sp.question)}</b> · "
+                f"{sp.learners} guess{'es' if sp.learners != 1 else ''}{result}</div>"
+                f"<table style='{font}; border-collapse:collapse; width:100%'>{''.join(rows)}"
+                "</table></div>")
+
 
 def projector(folder: str | Path, **kwargs: Any) -> Projector:
     """A :class:`Projector` on ``folder`` (keyword arguments as for the class)."""
     return Projector(folder, **kwargs)
+
+
+# --- serving the page offline ----------------------------------------------------------------
+
+_EXTERNAL = re.compile(r"""<(?:link|script)\b[^>]*\b(?:href|src)\s*=\s*["']?(?:https?:)?//""",
+                       re.I)
+
+
+def _lab_template() -> Path:
+    """Voila's installed "lab" page template (``index.html.j2``)."""
+    from jupyter_core.paths import jupyter_path
+
+    for root in jupyter_path("voila", "templates", "lab"):
+        path = Path(root) / "index.html.j2"
+        if path.is_file():
+            return path
+    raise FileNotFoundError("Voila's lab template (voila/templates/lab/index.html.j2) was not "
+                            "found; is voila installed in this environment?")
+
+
+def write_voila_template(data_dir: str | os.PathLike) -> Path:
+    """Write the offline Voila template :data:`VOILA_TEMPLATE` under ``data_dir``.
+
+    It is Voila's own "lab" template without the lines that link a stylesheet or script
+    from another host (Font Awesome from cdn.jsdelivr.net: Voila's scripts bundle the icons
+    anyway, and the projector uses none). Put ``data_dir`` on ``JUPYTER_PATH`` and start
+    Voila with ``--template=devsim-projector`` (:func:`main` does both).
+
+    Parameters
+    ----------
+    data_dir : path
+        A Jupyter data folder; the template goes to ``voila/templates/devsim-projector``.
+
+    Returns
+    -------
+    pathlib.Path
+        The template's folder.
+
+    Raises
+    ------
+    FileNotFoundError
+        If Voila's lab template is not installed.
+    RuntimeError
+        If a link to another host is left (a Voila release changed its template).
+    """
+    source = _lab_template().read_text(encoding="utf-8")
+    kept = [line for line in source.splitlines(keepends=True) if not _EXTERNAL.search(line)]
+    text = "".join(kept)
+    if _EXTERNAL.search(text):
+        raise RuntimeError("Voila's lab template still links another host after the "
+                           f"filter ({_lab_template()}); update devsim.projector")
+    folder = Path(data_dir) / "voila" / "templates" / VOILA_TEMPLATE
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "index.html.j2").write_text(text, encoding="utf-8")
+    (folder / "conf.json").write_text('{"base_template": "lab"}\n', encoding="utf-8")
+    return folder
+
+
+def voila_command(notebook: str | os.PathLike, data_dir: str | os.PathLike,
+                  args: list[str] | tuple[str, ...] = ()) -> tuple[list[str], dict[str, str]]:
+    """The command and environment that serve ``notebook`` with the offline template.
+
+    Writes the template (:func:`write_voila_template`) into ``data_dir`` and puts that
+    folder first on ``JUPYTER_PATH``; ``args`` go to Voila unchanged (``--port=8866``,
+    ``--no-browser``, ...).
+    """
+    write_voila_template(data_dir)
+    env = dict(os.environ)
+    env["JUPYTER_PATH"] = os.pathsep.join(
+        [str(data_dir)] + [p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p])
+    cmd = [sys.executable, "-m", "voila", str(notebook), f"--template={VOILA_TEMPLATE}",
+           *args]
+    return cmd, env
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m devsim.projector [NOTEBOOK] [VOILA ARGS...]``: serve the projector offline.
+
+    Runs Voila on ``NOTEBOOK`` (default ``notebooks/projector.ipynb``) with the template of
+    :func:`write_voila_template`, so the page asks no other host for anything; every other
+    argument goes to Voila (``--port=8866``, ``--no-browser``). Set ``DEVSIM_TEAMS_DIR``
+    and ``DEVSIM_CLASS_DIR`` as for ``voila notebooks/projector.ipynb``.
+    """
+    ap = argparse.ArgumentParser(
+        prog="python -m devsim.projector",
+        description="Serve the team challenge's projector page with Voila, fetching nothing "
+                    "from another host. Other arguments go to Voila.")
+    ap.add_argument("notebook", nargs="?", default="notebooks/projector.ipynb",
+                    help="the notebook or folder to serve (default notebooks/projector.ipynb)")
+    args, rest = ap.parse_known_args(argv)
+    if not Path(args.notebook).exists():
+        sys.stderr.write(f"devsim.projector: error: {args.notebook} does not exist\n")
+        return 2
+    data_dir = tempfile.mkdtemp(prefix="devsim-voila-")
+    try:
+        cmd, env = voila_command(args.notebook, data_dir, rest)
+    except (OSError, RuntimeError) as exc:
+        sys.stderr.write(f"devsim.projector: error: {one_line(exc)}\n")
+        return 2
+    if os.name == "nt":  # no exec on Windows: wait for Voila instead
+        return subprocess.call(cmd, env=env)
+    os.execve(cmd[0], cmd, env)  # Voila takes this process: Ctrl+C and SIGTERM reach it
+    return 0  # not reached
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

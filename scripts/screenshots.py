@@ -4,13 +4,13 @@
   "Automation" controls open and "Test automation" moved one step down from the
   collaborative preset, so the tiles show a change against the siloed baseline.
 * ``docs/img/projector.png``: the team-challenge projector (``notebooks/projector.ipynb``)
-  on the sample teams, from the title to the lead-time chart: the leaderboard, the file it
-  could not read and the chart, as the room sees it.
+  on the sample teams at a projector's 1920 px width, from the title to the lead-time chart:
+  the leaderboard, the file it could not read and the chart, as the room sees it.
 
 Voila serves a temporary copy of the course on 127.0.0.1; Chromium is Debian's
 (``bash scripts/ensure_chromium.sh``), through Playwright, as in the browser tests.
 
-Run: ``.venv/bin/python scripts/screenshots.py [--out docs/img]``
+Run: ``.venv/bin/python scripts/screenshots.py [--out docs/img] [--only projector]``
 """
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ import harness  # noqa: E402
 # Wide enough for the five tiles in one row and the whole leaderboard; tall enough that
 # each picture is inside the window (an element taller than the window is cut off).
 SANDBOX_VIEWPORT = {"width": 1100, "height": 2400}
-PROJECTOR_VIEWPORT = {"width": 1400, "height": 3200}
+# A projector's 1920 px width (the page is made for 1920x1080), tall enough for the chart.
+PROJECTOR_VIEWPORT = {"width": 1920, "height": 2800}
 
 
 def _png_size(path: Path) -> tuple[int, int]:
@@ -83,6 +84,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=REPO / "docs" / "img",
                     help="folder for sandbox.png and projector.png (default docs/img)")
+    ap.add_argument("--only", choices=("sandbox", "projector"), action="append",
+                    help="take only this picture (repeatable; default: both)")
     args = ap.parse_args(argv)
     if not harness.CHROMIUM.exists():
         print(harness.MISSING_CHROMIUM, file=sys.stderr)
@@ -98,6 +101,8 @@ def main(argv=None) -> int:
         browser = harness.launch_browser(p)
         try:
             for shoot in (sandbox, projector):
+                if args.only and shoot.__name__ not in args.only:
+                    continue
                 path = shoot(browser, voila, args.out)
                 w, h = _png_size(path)
                 print(f"wrote {path} ({w} x {h} px)")

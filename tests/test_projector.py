@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import html
 import inspect
+import json
+import os
 import shutil
 from pathlib import Path
 
@@ -282,3 +284,177 @@ def test_default_n_ranks_the_sample_teams_as_three_times_as_many(tmp_path):
     assert not c_n[f"{restore}_placement"].startswith("~")
     assert c_n[f"{restore}_cluster"] == c_3n[f"{restore}_cluster"]
     assert c_n["score"] == c_3n["score"]
+
+
+# --- the class view, the room's screen, the offline page ---------------------------------------
+
+def _class_folder(folder: Path) -> Path:
+    from devsim import classroom
+
+    folder.mkdir(exist_ok=True)
+    for who, outcomes, hints in [("ann", ["correct"], 0), ("bob", ["incorrect"] * 3, 0),
+                                 ("cat", ["incorrect", "correct"], 1), ("dan", ["incorrect"], 2),
+                                 ("eve", ["incorrect", "incorrect"], 0)]:
+        for outcome in outcomes:
+            classroom.record("check", {"exercise": "ex01", "outcome": outcome,
+                                       "hints_used": hints}, learner=who, folder=folder)
+    classroom.record("check", {"exercise": "ex10", "outcome": "not_attempted"}, learner="ann",
+                     folder=folder)
+    classroom.record("check", {"exercise": "ex2", "status": "incorrect"}, learner="ann",
+                     folder=folder)
+    classroom.record("hint", {"exercise": "ex2"}, learner="ann", folder=folder)
+    for who, guess in [("ann", "Yes"), ("bob", "No"), ("cat", "No")]:
+        classroom.record_prediction("01", "gates", guess, result="No", learner=who,
+                                    folder=folder)
+    for k in range(12):  # twelve different numbers: a histogram of 8 bins
+        classroom.record_prediction("03", "lead", float(k), result=4.0, learner=f"l{k}",
+                                    folder=folder)
+    # The same learner guessing again: only the latest guess counts.
+    classroom.record_prediction("01", "gates", "Yes", result="No", learner="bob", folder=folder,
+                                )
+    (folder / "broken.json").write_text('{"devsim_class": 1, "kind": ')
+    (folder / "list.json").write_text("[1, 2, 3]")
+    (folder / "other.json").write_text(json.dumps({"user": "x"}))
+    (folder / "future.json").write_text(json.dumps({"devsim_class": 99, "kind": "check"}))
+    (folder / "odd.json").write_text(json.dumps({"devsim_class": 1, "kind": "vote",
+                                                 "learner": "x"}))
+    (folder / "nofield.json").write_text(json.dumps({"devsim_class": 1, "kind": "check",
+                                                     "learner": "x", "outcome": "correct"}))
+    (folder / "latin1.json").write_bytes(b'{"learner": "\xe9"}')
+    (folder / "notes.txt").write_text("shopping list\n")
+    (folder / "sub").mkdir()
+    (folder / ".tmp-abc.part").write_text("{half")  # a writer still writing: passed over
+    return folder
+
+
+def test_class_view_sums_up_a_folder_and_names_every_bad_file(tmp_path):
+    from devsim import classview
+
+    summary = classview.read_folder(_class_folder(tmp_path / "class"))
+    ex = summary.exercises.set_index("exercise")
+    assert list(ex.index) == ["ex01", "ex2", "ex10"]  # natural order
+    # ann right; bob 3 wrong (stuck); cat right after a hint (not stuck); dan a hint
+    # (stuck); eve 2 wrong, no hint (not yet stuck).
+    assert ex.loc["ex01"].tolist() == [5, 2, 2]
+    assert ex.loc["ex2"].tolist() == [1, 0, 1]  # a hint record counts as help
+    assert ex.loc["ex10"].tolist() == [0, 0, 0]  # a blank check is not an attempt
+    spreads = {(s.lesson, s.question): s for s in summary.predictions}
+    gates = spreads[("01", "gates")]
+    assert gates.kind == "choice" and gates.counts == {"No": 1, "Yes": 2}
+    assert gates.learners == 3 and gates.result == "No" and gates.result_bin == "No"
+    lead = spreads[("03", "lead")]
+    assert lead.kind == "number" and len(lead.counts) == classview.MAX_BINS
+    assert sum(lead.counts.values()) == 12 and lead.result_bin in lead.counts
+    skipped = dict(line.split(": ", 1) for line in summary.skipped)
+    assert skipped == {
+        "broken.json": "not valid JSON",
+        "list.json": "not a devsim class record (no devsim_class field)",
+        "other.json": "not a devsim class record (no devsim_class field)",
+        "future.json": "record version '99'; this devsim reads version 1",
+        "odd.json": "unknown kind 'vote'; reads prediction, check, hint",
+        "nofield.json": "no exercise",
+        "latin1.json": "not UTF-8 text",
+        "notes.txt": "not a .json record",
+        "sub": "a folder, not a record",
+    }
+    assert summary.learners == 5 + 12
+
+
+def test_class_tab_shows_the_folder_and_follows_it(two_teams, tmp_path, capsys):
+    from devsim import classroom
+
+    folder = _class_folder(tmp_path / "class")
+    p = _make(two_teams, tiles=False, lead_times=False, class_dir=folder)
+    assert p.tabs.titles == ("Leaderboard", "Class")
+    view = p.class_view.value
+    assert "devsim-class-exercises" in view and ">ex01</b>" in view
+    for name in ("broken.json", "notes.txt", "latin1.json"):
+        assert name in view
+    assert "Lesson 01 · gates" in view and "Lesson 03 · lead" in view
+    assert p.poll() is False  # nothing changed anywhere
+    classroom.record("check", {"exercise": "ex07", "outcome": "correct"}, learner="zed",
+                     folder=folder)
+    assert p.poll() is True and ">ex07</b>" in p.class_view.value
+    assert p.refreshes == 1  # the leaderboard was not evaluated again
+    shutil.rmtree(folder)  # a folder that goes away is a line on the tab, not a crash
+    assert p.poll() is True and "does not exist" in p.class_view.value
+    assert capsys.readouterr().out == ""
+
+
+def test_class_view_is_off_by_default(two_teams):
+    p = _make(two_teams, tiles=False, lead_times=False)
+    assert p.class_folder is None and p.class_summary is None
+    assert "class view is off" in p.class_view.value and "DEVSIM_CLASS_DIR" in p.class_view.value
+
+
+def test_trainer_notes_and_paths_are_hidden_under_voila(two_teams, monkeypatch):
+    from devsim.projector import in_voila, trainer_note
+
+    for k in ("VOILA_KERNEL_ID", "VOILA_BASE_URL", "VOILA_APP_PORT", "VOILA_SERVER_URL",
+              "SERVER_SOFTWARE"):
+        monkeypatch.delenv(k, raising=False)
+    assert not in_voila()
+    note = trainer_note("## For the trainer\n`/srv/teams`")
+    assert "/srv/teams" in note._repr_markdown_()
+    p = _make(two_teams, tiles=False, lead_times=False)
+    assert str(two_teams) in p.heading.value  # in JupyterLab the trainer sees the path
+    monkeypatch.setenv("VOILA_KERNEL_ID", "abc")
+    assert in_voila() and trainer_note("## For the trainer") is None
+    p = _make(two_teams, tiles=False, lead_times=False)
+    assert str(two_teams) not in p.heading.value and two_teams.name in p.heading.value
+    missing = two_teams / "gone"
+    p = _make(missing, tiles=False, lead_times=False)
+    assert str(missing) not in p.status.value and "gone" in p.status_text()
+    monkeypatch.delenv("VOILA_KERNEL_ID")
+    monkeypatch.setenv("SERVER_SOFTWARE", "voila/0.5.13")
+    assert in_voila()
+
+
+def test_the_notebook_shows_trainer_notes_only_through_trainer_note():
+    nb = json.loads((SAMPLES.parent.parent / "notebooks" / "projector.ipynb").read_text())
+    markdown = [c for c in nb["cells"] if c["cell_type"] == "markdown"]
+    assert not markdown, "Voila renders markdown cells: trainer notes go through trainer_note"
+    notes = ["".join(c["source"]) for c in nb["cells"] if "trainer_note(" in "".join(c["source"])]
+    assert any("For the trainer" in n for n in notes)
+    assert any("class_dir=CLASS_DIR" in "".join(c["source"]) for c in nb["cells"])
+
+
+def test_projector_is_sized_for_the_back_row_and_uses_no_icon(two_teams):
+    import re
+
+    p = _make(two_teams, tiles=False, lead_times=False)
+    assert p.button.icon == ""
+    sizes = [int(x) for x in re.findall(r"font-size:(\d+)px", p.board.value + p.status.value
+                                        + p.heading.value + p.class_view.value)]
+    assert sizes and min(sizes) >= 18
+    numbers = re.findall(r"class='devsim-number' style='[^']*font-size:(\d+)px", p.board.value)
+    assert numbers and min(int(n) for n in numbers) >= 24
+    assert not re.search(r"font-size:0\.\d+em", p.board.value)
+
+
+def test_the_offline_voila_template_links_no_other_host(tmp_path):
+    from devsim.projector import VOILA_TEMPLATE, voila_command, write_voila_template
+
+    folder = write_voila_template(tmp_path)
+    text = (folder / "index.html.j2").read_text()
+    assert "cdn.jsdelivr.net" not in text and "{{ super() }}" in text
+    assert json.loads((folder / "conf.json").read_text()) == {"base_template": "lab"}
+    cmd, env = voila_command("notebooks/projector.ipynb", tmp_path, ["--port=1"])
+    assert f"--template={VOILA_TEMPLATE}" in cmd and cmd[-1] == "--port=1"
+    assert env["JUPYTER_PATH"].split(os.pathsep)[0] == str(tmp_path)
+
+
+def test_class_view_reads_what_an_exercise_check_writes(tmp_path, monkeypatch):
+    """The record format is classroom's: a real check (blank, after a hint) is read back."""
+    from devsim import classview
+    from devsim.checks import exercises
+
+    monkeypatch.setenv("DEVSIM_CLASS_DIR", str(tmp_path))
+    monkeypatch.setenv("DEVSIM_LEARNER", "ann")
+    ex = exercises()["ex03"]
+    ex.hint(1)
+    assert ex.check(None).status == "not_attempted"
+    summary = classview.read_folder(tmp_path)
+    assert summary.skipped == [] and summary.records == 1 and summary.learners == 1
+    row = summary.exercises.set_index("exercise").loc[ex.id]
+    assert row.tolist() == [0, 0, 1]  # not attempted yet, but asked for a hint: stuck

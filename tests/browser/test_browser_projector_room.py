@@ -47,11 +47,12 @@ def _write_class_records(folder):
                                  ("cat", ["incorrect", "correct"], 1),
                                  ("dan", ["incorrect"], 2)]:
         for outcome in outcomes:
-            classroom.record("check", {"exercise": "ex01", "outcome": outcome,
-                                       "hints_used": hints}, learner=who, **when)
-    classroom.record("check", {"exercise": "ex04", "outcome": "not_attempted"},
+            # The fields devsim.checks writes.
+            classroom.record("check", {"lesson": "01", "exercise": "ex01", "status": outcome,
+                                       "hints": hints}, learner=who, **when)
+    classroom.record("check", {"exercise": "ex04", "status": "not_attempted"},
                      learner="ann", **when)
-    classroom.record("check", {"exercise": "ex04", "outcome": "correct"}, learner="bob", **when)
+    classroom.record("check", {"exercise": "ex04", "status": "correct"}, learner="bob", **when)
     for who, guess in [("ann", "Yes"), ("bob", "No"), ("cat", "No"), ("dan", "No")]:
         classroom.record_prediction("01", "gates", guess, result="No", learner=who, **when)
     for who, guess in [("ann", 2.0), ("bob", 5.0), ("cat", 5.0)]:
@@ -204,7 +205,7 @@ def test_projector_room_at_1920x1080(room, browser, console, screenshot):
         screenshot(page, "projector-room-class-tab")
 
         # The tab follows the folder with the projector's poll.
-        classroom.record("check", {"exercise": "ex07", "outcome": "incorrect"},
+        classroom.record("check", {"exercise": "ex07", "status": "incorrect"},
                          learner="eve", folder=room.class_dir)
         harness.wait_for(lambda: "ex07" in exercises.inner_text(), 60,
                          "the Class tab to show a new record")
