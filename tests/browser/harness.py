@@ -464,9 +464,10 @@ def expected_display(source: str) -> str | None:
         return None
     last = body[-1].value
     if isinstance(last, ast.Name):
-        for stmt in body[:-1]:
+        name = last.id
+        for stmt in body[:-1]:   # the last assignment to that name wins
             if isinstance(stmt, ast.Assign) and any(
-                    isinstance(t, ast.Name) and t.id == last.id for t in stmt.targets):
+                    isinstance(t, ast.Name) and t.id == name for t in stmt.targets):
                 last = stmt.value
     if not isinstance(last, ast.Call):
         return None
