@@ -14,6 +14,8 @@ PORT   ?= 8888
 LAB_ARGS ?=
 # Steps of .ci/test.sh to run (empty = all), e.g. STEPS=unit
 STEPS  ?=
+# Where `make wheelhouse` puts devsim and its dependencies for a room without internet
+WHEELHOUSE ?= workshop-wheelhouse
 WELCOME := notebooks/00_welcome.ipynb
 
 # Install output keeps warnings and errors but drops two kinds of harmless noise: pip's
@@ -29,13 +31,15 @@ LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root) \
              $(if $(and $(filter Linux,$(shell uname -s)),$(if $(DISPLAY)$(WAYLAND_DISPLAY),,none)),--no-browser)
 
 .DEFAULT_GOAL := help
-.PHONY: help lab test unit bench docs clean-venv
+.PHONY: help lab test unit bench docs hub wheelhouse clean-venv
 
 help:
 	@echo "make lab     open the course in JupyterLab ($(WELCOME))"
 	@echo "make test    run every test (make test STEPS=unit runs one step of .ci/test.sh)"
 	@echo "make bench   time the model, the widgets and the sandbox in a browser"
 	@echo "make docs    regenerate the README's parameter table"
+	@echo "make hub     run the workshop's JupyterHub here (workshop/; docs/instructor-guide.md)"
+	@echo "make wheelhouse  devsim and its dependencies as files, for a room without internet"
 	@echo "Both lab and test create $(VENV)/ and install devsim into it on first use."
 
 $(STAMP): pyproject.toml
@@ -77,6 +81,16 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_widgets.py
 	bash scripts/ensure_chromium.sh
 	$(BIN)/python benchmarks/bench_browser.py
+
+# The workshop's JupyterHub (workshop/jupyterhub_config.py; WORKSHOP_* settings pass through
+# the environment, e.g. make hub WORKSHOP_PASSWORD=... WORKSHOP_PORT=8010). As root, learners'
+# servers need --allow-root, which WORKSHOP_ALLOW_ROOT=1 asks the config for.
+hub: $(STAMP)
+	bash scripts/ensure_hub.sh
+	$(if $(filter 0,$(shell id -u)),WORKSHOP_ALLOW_ROOT=1) $(BIN)/jupyterhub -f workshop/jupyterhub_config.py
+
+wheelhouse: $(STAMP)
+	bash scripts/wheelhouse.sh $(WHEELHOUSE)
 
 docs: $(STAMP)
 	$(BIN)/python scripts/param_table.py --write README.md

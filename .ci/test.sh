@@ -22,11 +22,13 @@ export MPLCONFIGDIR="$PWD/.mpl-ci"
 mkdir -p "$JUPYTER_CONFIG_DIR" "$JUPYTER_DATA_DIR" "$JUPYTER_RUNTIME_DIR" "$MPLCONFIGDIR"
 
 main() {
-    pytest_step unit -p no:nbval --ignore=tests/browser tests
+    pytest_step unit -p no:nbval --ignore=tests/browser -m "not workshop" tests
     pytest_step notebooks --nbval-lax --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg \
         --nbval-cell-timeout=300 notebooks exercises
     step chromium bash scripts/ensure_chromium.sh
     pytest_step browser -p no:nbval tests/browser
+    step hub-setup bash scripts/ensure_hub.sh
+    pytest_step workshop -p no:nbval -m workshop tests
     finish
 }
 

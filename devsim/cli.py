@@ -15,6 +15,7 @@ Examples
     devsim export siloed collaborative -o results.csv
     devsim leaderboard exercises/sample_teams --max-people 12 --export board.json
     devsim workspace ~/devsim-course
+    devsim lab ~/devsim-course
 
 This module owns every command-line option (all argparse lives here) and how a command
 reports: one line per error, exit status 0, 1 (a leaderboard with nobody ranked) or 2.
@@ -30,6 +31,7 @@ import difflib
 import math
 import os
 import re
+import subprocess
 import sys
 import warnings
 from dataclasses import fields, replace
@@ -41,8 +43,9 @@ from .registry import METRICS, is_metric
 from .report import describe_changes, dora_table, sweep_table
 from .scenario import (Scenario, ScenarioError, ScenarioWarning, field_info, load_scenario,
                        presets, resolve_scenario, with_change_size)
-from .workspace import sync_workspace
+from .workspace import lab_command, sync_workspace
 from .measurement import measure as measure_records
+from .fit import export_fourkeys, fit as fit_records
 
 __all__ = ["main", "build_parser"]
 
@@ -316,6 +319,8 @@ def cmd_validate(args) -> int:
 
 def cmd_export(args) -> int:
     """Write the replications of scenarios to CSV or JSON (never over a file without --force)."""
+    if args.format == "fourkeys":
+        return _export_fourkeys(args)
     out = _check_output(args.output, args.force)
     scenarios = _scenarios(args.scenarios)
     runs = len(scenarios) * args.n
@@ -323,6 +328,39 @@ def cmd_export(args) -> int:
     res.save(out, overwrite=args.force)
     print(f"{out}: wrote {len(res.frame)} rows ({len(scenarios)} scenario"
           f"{'s' if len(scenarios) != 1 else ''} x {args.n} replications, seed {args.seed})")
+    return 0
+
+
+def _export_fourkeys(args) -> int:
+    """One run of one scenario as Four Keys' three tables in the folder ``-o``."""
+    if len(args.scenarios) != 1:
+        raise ValueError("--format fourkeys: give one scenario (one run is written)")
+    info = export_fourkeys(args.scenarios[0], args.output, seed=args.seed,
+                                     start=args.start, overwrite=args.force)
+    print(f"{args.output}: wrote deployments.csv ({info['deploys']} rows), changes.csv "
+          f"({info['changes']}), incidents.csv ({info['incidents']}): one run, seed "
+          f"{args.seed}, starting {info['start']}")
+    print(f"the model's window (warm-up excluded): devsim measure {args.output} --since "
+          f"{info['since']} --until {info['until']}")
+    return 0
+
+
+def cmd_fit(args) -> int:
+    """Fit a scenario to a team's records, print the fit report, write the YAML file."""
+    out = Path(args.output)
+    if out.suffix.lower() not in (".yaml", ".yml"):
+        raise ValueError(f"output: {args.output!r} is not allowed; the file name must end in "
+                         ".yaml or .yml")
+    if out.exists() and not args.force:
+        raise FileExistsError(f"{args.output}: already exists; pass --force to overwrite it")
+    result = fit_records(args.path, base=args.base, n=args.n, seed=args.seed,
+                           name=args.name or out.stem, year=args.year, deploys=args.deploys,
+                           branch=args.branch, incidents=args.incidents,
+                           environment=args.environment, since=args.since, until=args.until)
+    print(result.report())
+    result.save(out, overwrite=args.force)
+    print(f"\n{out}: wrote the fitted scenario (devsim run {out}; the sandbox's Load button; "
+          "a team file for devsim leaderboard)")
     return 0
 
 
@@ -371,6 +409,28 @@ def cmd_workspace(args) -> int:
                          "notebooks/ and exercises/")
     print(sync_workspace(args.dest, source=args.source))
     return 0
+
+
+def cmd_lab(args) -> int:
+    """Create or update the learner's workspace, then run JupyterLab on it until Ctrl+C."""
+    if not args.dest.strip():
+        raise ValueError("dest: '' is not allowed; give the folder for your workspace (it is "
+                         "created if missing)")
+    print(sync_workspace(args.dest))
+    headless = sys.platform.startswith("linux") and not (os.environ.get("DISPLAY")
+                                                         or os.environ.get("WAYLAND_DISPLAY"))
+    cmd = lab_command(args.dest, port=args.port, open_browser=not (args.no_browser or headless))
+    if args.dry_run:
+        print(subprocess.list2cmdline(cmd))
+        return 0
+    print("Starting JupyterLab: open the address it prints (http://localhost:...?token=...); "
+          "stop it with Ctrl+C twice.", flush=True)
+    proc = subprocess.Popen(cmd)
+    while True:
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:
+            continue  # JupyterLab answers Ctrl+C itself (it asks, or stops on the second)
 
 
 def _problem_limit(text: str) -> int | None:
@@ -463,12 +523,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", metavar="FILE", nargs="+", help="YAML scenario files")
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("export", help="write replications to a CSV or JSON file")
+    p = sub.add_parser("export", help="write replications to a CSV or JSON file, or one run "
+                                      "as Four Keys' tables (--format fourkeys)")
     p.add_argument("scenarios", metavar="SCENARIO", nargs="+", help=_SCENARIO_HELP)
     p.add_argument("-o", "--output", required=True, metavar="OUT",
-                   help="file ending in .csv or .json")
+                   help="file ending in .csv or .json; with --format fourkeys a folder")
     _common(p, year=False)
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.add_argument("--format", choices=("results", "fourkeys"), default="results",
+                   help="results (default): one row per replication; fourkeys: one run as "
+                        "deployments.csv, changes.csv, incidents.csv in the folder OUT")
+    p.add_argument("--start", default=None, metavar="DATE",
+                   help="--format fourkeys: the run's first day, ISO 8601 (default 2024-01-01)")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("leaderboard", help="team challenge: rank the scenario files in a folder")
@@ -488,6 +554,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the course folder holding notebooks/ and exercises/ (default: next "
                         "to the installed devsim)")
     p.set_defaults(func=cmd_workspace)
+
+    p = sub.add_parser("lab", help="open JupyterLab on your workspace at lesson 00 (creates or "
+                                   "updates it first, like devsim workspace)")
+    p.add_argument("dest", metavar="DEST", nargs="?", default="~/devsim-course",
+                   help="your workspace folder (default ~/devsim-course)")
+    p.add_argument("--port", type=int, default=None, metavar="PORT",
+                   help="the port to try first (default 8888; the next free one if busy)")
+    p.add_argument("--no-browser", action="store_true",
+                   help="do not open a browser (on Linux without a display this is automatic)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="prepare the workspace and print the JupyterLab command, not run it")
+    p.set_defaults(func=cmd_lab)
     p = sub.add_parser("measure", help="DORA's keys of a real team's records: Four Keys "
                                        "CSVs, a CSV of deployed commits, or a git repository")
     p.add_argument("path", metavar="PATH", help="a folder with deployments.csv and changes.csv "
@@ -517,6 +595,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--problems", type=_problem_limit, default=20, metavar="N",
                    help="skipped rows to name one per line on stderr (default 20; all)")
     p.set_defaults(func=cmd_measure)
+
+    p = sub.add_parser("fit", help="fit a scenario to a team's records (as devsim measure "
+                                   "reads them) and write it as YAML")
+    p.add_argument("path", metavar="PATH", help="the team's records, as for devsim measure")
+    p.add_argument("-o", "--output", required=True, metavar="OUT",
+                   help="the fitted scenario, a file ending in .yaml")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.add_argument("--base", default=None, metavar="SCENARIO",
+                   help="keep this organisation's structure (default: the closest preset)")
+    p.add_argument("--name", default=None, help="the scenario's name (default: the file's stem)")
+    p.add_argument("-n", "--replications", dest="n", type=_replications, default=3, metavar="N",
+                   help="replications per candidate in the search (default 3)")
+    p.add_argument("--seed", type=_seed, default=experiment.DEFAULT_SEED,
+                   help=f"seed of the search (default {experiment.DEFAULT_SEED})")
+    p.add_argument("--year", type=_year, default=2019, metavar="YEAR",
+                   help="DORA report year (default 2019)")
+    p.add_argument("--deploys", choices=("tags", "commits"), default=None,
+                   help="git only: release tags (default) or each commit as deploys")
+    p.add_argument("--branch", default="HEAD", help="git --deploys commits: the main branch")
+    p.add_argument("--incidents", default=None, metavar="FILE", help="an incidents CSV")
+    p.add_argument("--environment", default="production",
+                   help="with an environment column: the deploys that count")
+    p.add_argument("--since", default=None, metavar="TIME", help="start of the period")
+    p.add_argument("--until", default=None, metavar="TIME", help="end of the period (exclusive)")
+    p.set_defaults(func=cmd_fit)
     parser.commands = tuple(sub.choices)  # for the message when no command is given
     return parser
 

@@ -21,24 +21,32 @@ Files that the course no longer has are left where they are. Caches
 Each file is written to a temporary name and renamed, so an interrupted sync leaves no
 half-written notebook.
 
-This module owns the sync rules and the manifest; it imports nothing from devsim. The
-``devsim workspace DEST [--source DIR]`` command is :mod:`devsim.cli`'s.
+The course comes from the repository's ``notebooks/`` and ``exercises/`` in a checkout (an
+editable install), and from the copy of those two folders that the wheel carries as
+``devsim/course/`` after ``pip install devsim`` (:func:`default_source`).
+
+This module owns the sync rules, the manifest and the JupyterLab command line that opens a
+workspace (:func:`lab_command`); it imports nothing from devsim. The ``devsim workspace``
+and ``devsim lab`` commands are :mod:`devsim.cli`'s.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = ["sync_workspace", "Report", "WorkspaceError", "MANIFEST", "COURSE_FOLDERS",
-           "BESIDE_TAG", "default_source"]
+           "BESIDE_TAG", "default_source", "lab_command", "WELCOME"]
 
 MANIFEST = ".devsim-workspace.json"
 COURSE_FOLDERS = ("notebooks", "exercises")
 BESIDE_TAG = ".new-from-course"
+#: The lesson JupyterLab opens on, relative to the workspace.
+WELCOME = "notebooks/00_welcome.ipynb"
 _SKIP_DIRS = {".ipynb_checkpoints", "__pycache__", ".pytest_cache", ".hypothesis", ".git"}
 _SKIP_FILES = {".DS_Store", "Thumbs.db"}
 
@@ -105,14 +113,57 @@ class Report:
 
 
 def default_source() -> Path:
-    """The course folder next to the installed package (the repository root).
+    """The course that came with the installed devsim.
 
     Returns
     -------
     Path
-        The folder above the ``devsim`` package.
+        ``devsim/course`` inside the installed package when it holds the course (a wheel:
+        ``pip install devsim``), otherwise the folder above the ``devsim`` package (a
+        checkout of the repository, installed editable).
     """
-    return Path(__file__).resolve().parent.parent
+    package = Path(__file__).resolve().parent
+    shipped = package / "course"
+    if any((shipped / top).is_dir() for top in COURSE_FOLDERS):
+        return shipped
+    return package.parent
+
+
+def lab_command(dest: str | Path, *, port: int | None = None, open_browser: bool = True,
+                extra: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """The command that opens JupyterLab on a workspace, at lesson 00.
+
+    It runs JupyterLab with this Python (``sys.executable -m jupyter lab``), so it needs no
+    shell and works the same on Linux, macOS and Windows.
+
+    Parameters
+    ----------
+    dest : str or Path
+        The workspace (``sync_workspace``'s ``dest``); JupyterLab's file browser starts there.
+    port : int, optional
+        The port to try first (JupyterLab takes the next free one when it is busy).
+    open_browser : bool
+        False adds ``--no-browser`` (a remote or headless machine).
+    extra : sequence of str
+        More options for ``jupyter lab``.
+
+    Returns
+    -------
+    list of str
+        The command, ready for :func:`subprocess.run`. As root (where Jupyter refuses to run
+        unless told) it includes ``--allow-root``.
+    """
+    root = Path(dest).expanduser().resolve()
+    default = f"/lab/tree/{WELCOME}" if (root / WELCOME).is_file() else "/lab"
+    cmd = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={root}",
+           f"--LabApp.default_url={default}"]
+    if port is not None:
+        cmd.append(f"--port={port}")
+    if not open_browser:
+        cmd.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")
+    return cmd + list(extra)
 
 
 def _sha256(path: Path) -> str:

@@ -1,8 +1,10 @@
 """The set-up files agree with each other.
 
 There is no conda on the development machines or in CI, so ``environment.yml`` (used by
-conda users and Binder) is checked here against ``pyproject.toml``; the CI scripts are
-checked for the promises the README makes about them.
+conda users and Binder) is checked here against ``pyproject.toml``: it holds exactly the
+learners' dependencies (``[project.dependencies]``), never the test extra. The CI scripts,
+the Makefile and the README's Binder link are checked for the promises the README makes
+about them.
 """
 from __future__ import annotations
 
@@ -31,7 +33,9 @@ CONDA_TO_PYPI = {"matplotlib-base": "matplotlib", "playwright-python": "playwrig
 EXTRA_PACKAGES = {("dask", "distributed"): ["distributed"]}
 #: Conda entries that are tooling, not dependencies of devsim.
 TOOLING = {"python", "pip"}
-EDITABLE = "-e .[test]"
+EDITABLE = "-e ."
+#: Tools no learner needs: they belong in the test extra, never in the learners' set.
+TEST_TOOLS = {"pytest", "nbval", "hypothesis", "playwright", "dask", "distributed", "jupyterhub"}
 
 
 def _pyproject() -> dict:
@@ -43,10 +47,10 @@ def _environment() -> dict:
 
 
 def _pyproject_packages() -> dict[str, str]:
-    """Package name -> specifier (e.g. '>=4.1') of the runtime deps plus the test extra."""
+    """Package name -> specifier (e.g. '>=4.1') of the learners' dependencies."""
     project = _pyproject()["project"]
     out: dict[str, str] = {}
-    for line in project["dependencies"] + project["optional-dependencies"]["test"]:
+    for line in project["dependencies"]:
         req = Requirement(line)
         name = canonicalize_name(req.name)
         out[name] = str(req.specifier)
@@ -95,9 +99,22 @@ def test_environment_yml_lists_the_same_packages_as_pyproject():
     missing = sorted(set(wanted) - set(have))
     extra = sorted(set(have) - set(wanted))
     assert not missing, (f"environment.yml lacks {', '.join(missing)} "
-                         "(listed in pyproject.toml dependencies or the test extra)")
+                         "(listed in pyproject.toml dependencies)")
     assert not extra, (f"environment.yml has {', '.join(extra)}, which pyproject.toml does not "
                        "list; add them there or remove them here")
+
+
+def test_learners_get_no_test_tools():
+    """pip and conda learners (Binder too) install the course, not the test suite."""
+    deps = {canonicalize_name(Requirement(r).name)
+            for r in _pyproject()["project"]["dependencies"]}
+    assert not deps & TEST_TOOLS, (f"pyproject.toml dependencies hold {sorted(deps & TEST_TOOLS)}; "
+                                   "move them to the test (or hub) extra")
+    _, pip = _conda_entries()
+    assert not [p for p in pip if "[" in p], f"environment.yml installs devsim with an extra: {pip}"
+    extras = _pyproject()["project"]["optional-dependencies"]
+    test = {canonicalize_name(Requirement(r).name) for r in extras["test"]}
+    assert {"pytest", "nbval"} <= test, "the test extra must keep the test tools"
 
 
 def test_environment_yml_has_the_same_lower_bounds_as_pyproject():
@@ -137,7 +154,7 @@ def test_ci_keeps_config_in_the_checkout_and_leaves_the_matplotlib_backend_alone
 def test_makefile_reinstalls_when_pyproject_changes():
     text = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert re.search(r"^\$\(STAMP\): pyproject\.toml$", text, re.M)
-    for target in ("lab", "test", "bench"):
+    for target in ("lab", "test", "bench", "hub", "wheelhouse"):
         assert re.search(rf"^{target}: \$\(STAMP\)$", text, re.M), f"make {target} must install first"
 
 
@@ -145,12 +162,33 @@ def test_makefile_reinstalls_when_pyproject_changes():
 def test_make_targets_resolve():
     """`make -n` prints the commands without running them: the targets and variables exist."""
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL")}
-    out = subprocess.run(["make", "-n", "lab", "test", "bench"], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(["make", "-n", "lab", "test", "bench", "hub", "wheelhouse"], cwd=ROOT,
+                         env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert "jupyter lab --port=" in out.stdout
+    assert "scripts/ensure_hub.sh" in out.stdout
+    assert "jupyterhub -f workshop/jupyterhub_config.py" in out.stdout
+    assert "scripts/wheelhouse.sh" in out.stdout
     assert "bash .ci/test.sh" in out.stdout
     assert "benchmarks/bench_model.py" in out.stdout and "benchmarks/bench_widgets.py" in out.stdout
+
+
+def test_ci_installs_the_hub_before_the_step_that_tests_it():
+    text = (ROOT / ".ci/test.sh").read_text(encoding="utf-8")
+    main = re.search(r"^main\(\) \{\n(.*?)^\}", text, re.S | re.M).group(1)
+    steps = [ln.split()[1] for ln in main.splitlines() if ln.strip().startswith(("step ", "pytest_step "))]
+    assert "hub-setup" in steps and "workshop" in steps, steps
+    assert steps.index("hub-setup") < steps.index("workshop"), steps
+    assert re.search(r"^\s*step hub-setup bash scripts/ensure_hub\.sh$", main, re.M)
+
+
+def test_readme_binder_link_opens_lesson_00():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    links = re.findall(r"https://mybinder\.org/v2/gh/[^)\s]+", text)
+    assert links, "README.md has no Binder launch link"
+    for link in links:
+        assert link.endswith("?urlpath=lab/tree/notebooks/00_welcome.ipynb"), link
+    assert (ROOT / "notebooks" / "00_welcome.ipynb").is_file()
 
 
 # --- .ci/test.sh steps, run on throw-away test folders ------------------------------------

@@ -182,3 +182,30 @@ def test_a_file_where_a_course_folder_goes_is_named(course, tmp_path):
     with pytest.raises(WorkspaceError, match="cannot be written"):
         sync_workspace(dest, source=course)
     assert (dest / "notebooks").read_text() == "my notes, not a folder"
+
+
+def test_default_source_prefers_the_course_shipped_in_the_package(tmp_path, monkeypatch):
+    """A wheel carries the course as devsim/course/; a checkout has it next to the package."""
+    import devsim.workspace as ws
+    fake = tmp_path / "site" / "devsim"
+    fake.mkdir(parents=True)
+    monkeypatch.setattr(ws, "__file__", str(fake / "workspace.py"))
+    assert ws.default_source() == fake.parent          # no course inside: the folder above
+    (fake / "course" / "notebooks").mkdir(parents=True)
+    assert ws.default_source() == fake / "course"
+
+
+def test_lab_command_opens_lesson_00_with_this_python(course, tmp_path):
+    import sys
+
+    from devsim.workspace import WELCOME, lab_command
+    dest = tmp_path / "mine"
+    cmd = lab_command(dest)
+    assert cmd[:4] == [sys.executable, "-m", "jupyter", "lab"]
+    assert "--LabApp.default_url=/lab" in cmd       # no lesson 00 yet: the file browser
+    (dest / "notebooks").mkdir(parents=True)
+    (dest / WELCOME).write_text(_nb("welcome"))
+    cmd = lab_command(dest, port=8890, open_browser=False, extra=["--debug"])
+    assert f"--ServerApp.root_dir={dest.resolve()}" in cmd
+    assert f"--LabApp.default_url=/lab/tree/{WELCOME}" in cmd
+    assert "--port=8890" in cmd and "--no-browser" in cmd and cmd[-1] == "--debug"
