@@ -68,7 +68,8 @@ lab: $(STAMP)
 	@echo "  'ssh -L $(PORT):localhost:$(PORT) you@host' and open the address on your own computer."
 	@echo
 	$(BIN)/jupyter lab --port=$(PORT) --ServerApp.root_dir="$(CURDIR)" \
-	  --LabApp.default_url=$(LAB_OPEN) $(strip $(LAB_FLAGS)) $(LAB_ARGS)
+	  --LabApp.default_url=$(LAB_OPEN) --LabApp.app_settings_dir="$(CURDIR)/devsim/data/lab-settings" \
+	  $(strip $(LAB_FLAGS)) $(LAB_ARGS)
 
 test: $(STAMP)
 	bash .ci/test.sh $(STEPS)

@@ -156,7 +156,9 @@ def lab_command(dest: str | Path, *, port: int | None = None, open_browser: bool
     root = Path(dest).expanduser().resolve()
     default = f"/lab/tree/{WELCOME}" if (root / WELCOME).is_file() else "/lab"
     cmd = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={root}",
-           f"--LabApp.default_url={default}"]
+           f"--LabApp.default_url={default}",
+           # The course's JupyterLab defaults: no news pop-up over lesson 00 on first start.
+           f"--LabApp.app_settings_dir={LAB_SETTINGS}"]
     if port is not None:
         cmd.append(f"--port={port}")
     if not open_browser:
@@ -164,6 +166,11 @@ def lab_command(dest: str | Path, *, port: int | None = None, open_browser: bool
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")
     return cmd + list(extra)
+
+
+#: JupyterLab settings of the course (``overrides.json``: no news pop-up, no update check),
+#: passed as the application settings folder by ``devsim lab`` and ``make lab``.
+LAB_SETTINGS = Path(__file__).resolve().parent / "data" / "lab-settings"
 
 
 def _sha256(path: Path) -> str:

@@ -209,3 +209,14 @@ def test_lab_command_opens_lesson_00_with_this_python(course, tmp_path):
     assert f"--ServerApp.root_dir={dest.resolve()}" in cmd
     assert f"--LabApp.default_url=/lab/tree/{WELCOME}" in cmd
     assert "--port=8890" in cmd and "--no-browser" in cmd and cmd[-1] == "--debug"
+
+
+def test_devsim_lab_starts_jupyterlab_without_the_news_pop_up(tmp_path):
+    import json
+
+    from devsim.workspace import LAB_SETTINGS, lab_command
+
+    cmd = lab_command(tmp_path)
+    assert f"--LabApp.app_settings_dir={LAB_SETTINGS}" in cmd
+    overrides = json.loads((LAB_SETTINGS / "overrides.json").read_text())
+    assert overrides["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
