@@ -522,3 +522,22 @@ def test_html_tiles_say_what_the_figure_says(results):
         assert f'data-cluster="{tile["cluster"]}"' in html
         assert tile["pill"] in fig_text and tile["pill"] in html
         assert tile["change"] in unescape(html)
+
+
+def test_no_tile_shows_a_band_that_does_not_contain_its_value():
+    """Lesson 00's first dashboard: siloed's change failure rate lies beyond Low's 46-60% and
+    its time to restore in the gap between High and Low; the tiles say so instead of
+    quoting a band the value is not in."""
+    from devsim import dora, presets
+
+    res = compare([presets()["siloed"]], n=3, seed=2026, executor="serial")
+    for tile in plots.dora_tiles(res, year=2019):
+        if tile["metric"] not in dora.keys(2019):
+            continue
+        c = dora.classify(tile["metric"], tile["mean"], 2019)
+        if dora.gap_note(tile["metric"], tile["mean"], 2019):
+            assert tile["band"].startswith("in a gap"), tile
+        elif c.note == "beyond the published low band":
+            assert tile["band"].startswith("beyond"), tile
+        else:
+            assert tile["band"] in ("", f"band: {c.band.split(' (')[0]}", f"band: {c.band}"), tile

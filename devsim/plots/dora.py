@@ -103,9 +103,15 @@ def _cluster_of(key: str, values, year: int) -> dict:
         band = f"typical: {band}"
     elif band:
         band = f"band: {band}"
-    if p.gap:
+    gap = p.gap
+    if gap:
         band = f"in a gap: counted {p.label}"
-    return dict(cluster=p.cluster or "n/a", pill=p.label, band=band, gap=p.gap,
+    elif cls.note == "beyond the published low band":
+        # Never a band that does not contain the value: say it lies beyond it.
+        band = f"beyond {p.label}'s {_short_band(cls.band)}"
+        gap = (f"worse than the published {p.label} band ({cls.band}); counted {p.label} "
+               "by the rule")
+    return dict(cluster=p.cluster or "n/a", pill=p.label, band=band, gap=gap,
                 spread=p.uncertainty() if p.cluster else "", short=p.short(),
                 borderline=p.borderline)
 
