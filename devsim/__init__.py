@@ -5,6 +5,7 @@ widgets -> notebooks.
 """
 from .attribution import decompose
 from .dora import classify, classify_all, overall_cluster
+from .fit import fit
 from .experiment import (Results, combine, compare, load_results, mean_ci, replicate, sweep,
                          transformation)
 from .log import EventLog
@@ -23,5 +24,5 @@ __all__ = [
     "with_change_size", "run", "EventLog", "summarise", "dora_metrics", "flow_metrics",
     "stage_times", "utilisation", "LABELS", "classify", "classify_all", "overall_cluster",
     "replicate", "compare", "sweep", "transformation", "combine", "mean_ci", "Results", "load_results",
-    "METRICS", "format_value", "display_table", "readable", "decompose", "measure", "Measurement",
+    "METRICS", "format_value", "display_table", "readable", "decompose", "measure", "Measurement", "fit",
 ]

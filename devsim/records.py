@@ -60,6 +60,7 @@ import pandas as pd
 from .log import EventLog
 
 __all__ = ["RecordsError", "Records", "read_records", "read_fourkeys", "read_commits",
+           "write_fourkeys", "EXPORT_START",
            "read_git", "FOURKEYS_COLUMNS", "COMMITS_COLUMNS", "INCIDENT_COLUMNS",
            "NAIVE_TIME"]
 
@@ -383,6 +384,8 @@ def _read_deployments(path: Path, name: str, problems: _Problems, notes: dict,
     deploys = pd.DataFrame({"key": frame["deploy_id"], "time": frame["time"],
                             "failed": frame["failed"], "rework": frame["rework"],
                             "_line": frame["_line"]})
+    if "retry_of" in frame.columns:
+        deploys["retry_of"] = frame["retry_of"].str.strip()
     return deploys, _split_ids(frame.rename(columns={"deploy_id": "key"}), "key", "changes")
 
 
@@ -435,13 +438,21 @@ def _read_incidents(path: Path, name: str, problems: _Problems,
         notes[f"{name}: duplicate incident events collapsed (earliest opening and latest "
               "resolution kept)"] = n_dup
         g = frame.groupby("incident_id", sort=False)
+        extra = {c: g[c].first() for c in ("deploy_id", "cause") if c in frame.columns}
         frame = pd.DataFrame({"incident_id": g["incident_id"].first(),
                               "start": g["start"].min(), "restored": g["restored"].max(),
-                              "_line": g["_line"].min()}).reset_index(drop=True)
+                              "_line": g["_line"].min(), **extra}).reset_index(drop=True)
         links = links.drop_duplicates(["key", "change"])
     incidents = pd.DataFrame({"key": frame["incident_id"], "start": frame["start"],
                               "restored": frame["restored"],
                               "_line": frame["_line"]}).reset_index(drop=True)
+    # Optional columns (devsim's export writes them): the deploy that caused the incident,
+    # and its cause ("failed_deploy": a failed deploy's own rollback, not a service incident).
+    if "deploy_id" in frame.columns:
+        incidents["deploy_ref"] = frame["deploy_id"].astype(str).str.strip().to_numpy()
+    if "cause" in frame.columns:
+        cause = frame["cause"].astype(str).str.strip().str.lower().to_numpy()
+        incidents["cause"] = np.where(cause == "", "defect", cause)
     return incidents, links
 
 
@@ -701,6 +712,58 @@ def _when(value, what: str) -> pd.Timestamp | None:
     return t
 
 
+def _retries(dep: pd.DataFrame, dep_index: pd.Index, name: str, problems: _Problems,
+             notes: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Each deploy's deployment (the position of its first attempt) and attempt number.
+
+    A deploy naming an earlier deploy in the optional ``retry_of`` column is another attempt
+    of that deployment (a failed deploy rolled back and tried again), as in the model.
+    """
+    n = len(dep)
+    deployment = np.arange(n, dtype=np.int64)
+    if "retry_of" not in dep.columns:
+        return deployment, np.ones(n, dtype=np.int64)
+    ref = dep["retry_of"].fillna("").astype(str).to_numpy()
+    has = ref != ""
+    if has.any():
+        at = dep_index.get_indexer(ref[has])
+        rows = np.flatnonzero(has)
+        bad = (at < 0) | (at >= rows)
+        if bad.any():
+            problems.add(name, dep["_line"].to_numpy()[rows[bad]], "unknown retry_of",
+                         "retry_of " + _quoted(pd.Series(ref[rows[bad]])) + " is not an earlier "
+                         "deploy; counted as a deployment of its own")
+        deployment[rows[~bad]] = at[~bad]
+        for _ in range(8):       # a retry of a retry belongs to the first attempt
+            deployment = deployment[deployment]
+        notes[f"{name}: deploys that retry an earlier one (retry_of): one deployment with "
+              "it"] = int((~bad).sum())
+    attempt = pd.Series(deployment).groupby(deployment).cumcount().to_numpy() + 1
+    return deployment, attempt.astype(np.int64)
+
+
+def _direct_links(inc: pd.DataFrame, dep_index: pd.Index, name: str,
+                  problems: _Problems) -> np.ndarray:
+    """Position of the deploy an incident names in its optional ``deploy_id`` column (-1:
+    none or unknown; an unknown one is a problem and the other rules link it)."""
+    n = len(inc)
+    out = np.full(n, -1, dtype=np.int64)
+    if "deploy_ref" not in inc.columns or not n:
+        return out
+    ref = inc["deploy_ref"].fillna("").astype(str).to_numpy()
+    has = ref != ""
+    if has.any():
+        at = dep_index.get_indexer(ref[has])
+        rows = np.flatnonzero(has)
+        bad = at < 0
+        if bad.any():
+            problems.add(name, inc["_line"].to_numpy()[rows[bad]], "unknown deploy",
+                         "deploy_id " + _quoted(pd.Series(ref[rows[bad]])) + " is not in the "
+                         "deploys; linked by the other rules")
+        out[rows[~bad]] = at[~bad]
+    return out
+
+
 def _assemble(parts: _Parts, problems: _Problems, *, kind: str, source: str, since, until,
               change_time: str) -> Records:
     # Ids become positions once (deploys and incidents in time order), so every later step
@@ -789,14 +852,20 @@ def _assemble(parts: _Parts, problems: _Problems, *, kind: str, source: str, sin
         before = dep_abs[fd] <= inc_abs[i]
         np.maximum.at(inc_deploy, i[before], fd[before])
         fell_back = int((listed & (inc_deploy < 0)).sum())
-    n_by_change = int((inc_deploy >= 0).sum())
+    direct = _direct_links(inc, dep_index, files["incidents"], problems)
+    n_direct = int((direct >= 0).sum())
+    by_change = (inc_deploy >= 0) & (direct < 0)
+    inc_deploy = np.where(direct >= 0, direct, inc_deploy)
+    n_by_change = int(by_change.sum())
     rest = inc_deploy < 0
     ok_pos = np.flatnonzero(~dep_failed)
     if rest.any() and len(ok_pos):
         at = np.searchsorted(dep_abs[ok_pos], inc_abs[rest], side="right") - 1
         inc_deploy[rest] = np.where(at >= 0, ok_pos[np.maximum(at, 0)], -1)
-    n_by_time = int((inc_deploy >= 0).sum()) - n_by_change
+    n_by_time = int((inc_deploy >= 0).sum()) - n_by_change - n_direct
     unlinked = int((inc_deploy < 0).sum())
+    if n_direct:
+        notes["incidents linked to the deploy their deploy_id names"] = n_direct
     if n_inc:
         notes["incidents linked through their change ids"] = n_by_change
         notes["incidents with no usable change id linked to the latest successful deploy "
@@ -836,14 +905,16 @@ def _assemble(parts: _Parts, problems: _Problems, *, kind: str, source: str, sin
         "arrival": committed, "committed": committed, "deployed": deployed_abs[kept] - start_abs,
         "defective": False, "security_flaw": False, "escaped": False})
     positions = np.arange(n_dep, dtype=np.int64)
+    deployment, attempt = _retries(dep, dep_index, files["deploys"], problems, notes)
     deploys = pd.DataFrame({
-        "deploy_id": positions, "deployment": positions, "attempt": 1,
+        "deploy_id": positions, "deployment": deployment, "attempt": attempt,
         "kind": np.where(dep["rework"].to_numpy(dtype=bool), "hotfix", "change"),
         "started": dep_h, "time": dep_h, "n_items": n_items, "failed": dep_failed,
         "rework": dep["rework"].to_numpy(dtype=bool)})
     incidents = pd.DataFrame({
         "incident_id": np.arange(n_inc, dtype=np.int64), "item_id": np.nan,
-        "deploy_id": np.where(inc_deploy >= 0, inc_deploy, np.nan), "cause": "defect",
+        "deploy_id": np.where(inc_deploy >= 0, inc_deploy, np.nan),
+        "cause": inc["cause"].to_numpy() if "cause" in inc.columns else "defect",
         "start": hours(inc["start"]), "detected": hours(inc["start"]),
         "restored": hours(inc["restored"]), "responder": "team", "action": "restored"})
     log = EventLog.from_frames(items=items, deploys=deploys, incidents=incidents,
@@ -911,3 +982,130 @@ def read_records(path, *, deploys: str | None = None, branch: str = "HEAD", inci
         raise RecordsError(f"{path.name}: looks like Four Keys' deployments table; give the "
                            "folder holding deployments.csv and changes.csv")
     return read_commits(path, environment=environment, **common)
+
+
+# --- writing an event log as Four Keys' tables -------------------------------------------------
+
+#: Start date of an exported run when none is given (hour 0 of the run, UTC).
+EXPORT_START = "2024-01-01"
+
+
+def _iso(origin: pd.Timestamp, hours) -> np.ndarray:
+    """Absolute UTC times (ISO 8601, to the second) of ``hours`` after ``origin``."""
+    seconds = np.round(np.asarray(hours, dtype=float) * 3600.0)
+    t = origin + pd.to_timedelta(seconds, unit="s")
+    return np.asarray(t.strftime("%Y-%m-%dT%H:%M:%SZ"), dtype=object)
+
+
+def write_fourkeys(log: EventLog, folder, *, start=EXPORT_START,
+                   overwrite: bool = False) -> dict:
+    """Write an event log (a simulated run) as Four Keys' three tables.
+
+    ``deployments.csv`` (``deploy_id, time_created, changes, result, unplanned,
+    retry_of``: one row per deploy attempt; a retry names the deployment's first attempt),
+    ``changes.csv`` (``change_id, time_created``: every committed change at its commit) and
+    ``incidents.csv`` (``incident_id, time_created, time_resolved, changes, deploy_id,
+    cause``; ``cause`` ``failed_deploy`` marks a failed deploy's own rollback, which is not a
+    service incident). Times are absolute, ISO 8601 in UTC to the second, hour 0 of the run
+    being ``start``.
+
+    :func:`read_fourkeys` reads the optional columns back, so measuring the files over the
+    run's window (``since``/``until`` returned here) gives the run's own DORA keys, equal up
+    to the rounding of times to the second.
+
+    Parameters
+    ----------
+    log : EventLog
+        A run's log (:func:`devsim.run`).
+    folder : str or Path
+        Created if missing (its parent must exist).
+    start : str or Timestamp
+        Hour 0 of the run (ISO 8601; naive = UTC). Default 2024-01-01.
+    overwrite : bool
+        Replace files already there (default: ``FileExistsError``).
+
+    Returns
+    -------
+    dict
+        ``files`` (the three paths), ``start`` (hour 0), ``since`` and ``until`` (the run's measurement window
+        as ISO 8601 times), ``deploys``, ``changes``, ``incidents`` (rows written).
+    """
+    if not isinstance(log, EventLog):
+        raise TypeError(f"log: expected a devsim EventLog, got {type(log).__name__}")
+    origin = _when(start, "start")
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"folder: '{folder}' is a file; give a folder for the three tables")
+    if not folder.exists():
+        parent = folder.parent if str(folder.parent) else Path(".")
+        if not parent.is_dir():
+            raise FileNotFoundError(f"{folder}: the folder '{parent}' does not exist; create "
+                                    "it first")
+        folder.mkdir()
+    names = ("deployments.csv", "changes.csv", "incidents.csv")
+    paths = [folder / n for n in names]
+    there = [p.name for p in paths if p.exists()]
+    if there and not overwrite:
+        raise FileExistsError(f"{folder}: {', '.join(there)} already there; pass "
+                              "overwrite=True (devsim export --force) to replace them")
+
+    items = log.items
+    items = items[items["committed"].notna()]
+    d = log.deploys.sort_values("deploy_id", kind="mergesort")
+    inc = log.incidents
+
+    # Which changes each deployment carried: the model records a change's deploy time, so a
+    # change belongs to the successful planned attempt that ended at that instant; a hotfix
+    # deployment carries the change whose incident it restored.
+    # Deploys ending at the same instant (a CAB approving several changes at once) share
+    # that instant's changes in order, each taking as many as it carried.
+    ok = d[~d["failed"].astype(bool) & (d["kind"] != "hotfix")].sort_values(
+        ["time", "deploy_id"], kind="mergesort")
+    slots = ok.loc[ok.index.repeat(ok["n_items"].clip(lower=1).astype(int)),
+                   ["time", "deployment"]]
+    slots = slots.assign(k=slots.groupby("time").cumcount())
+    mine = items[items["deployed"].isin(ok["time"])].sort_values(["deployed", "item_id"],
+                                                                kind="mergesort")
+    mine = mine.assign(k=mine.groupby("deployed").cumcount())
+    carried = mine.merge(slots, left_on=["deployed", "k"], right_on=["time", "k"], how="left")
+    first = ok.drop_duplicates("time").set_index("time")["deployment"]
+    carried["deployment"] = carried["deployment"].fillna(carried["deployed"].map(first))
+    lists = ("c" + carried["item_id"].astype(int).astype(str)).groupby(
+        carried["deployment"].astype(int)).agg(";".join)
+    hot = d[~d["failed"].astype(bool) & (d["kind"] == "hotfix")]
+    if len(hot) and len(inc):
+        fixed = inc[inc["action"] == "hotfix"].drop_duplicates("restored")
+        fixed = fixed.set_index("restored")["item_id"]
+        who = hot["time"].map(fixed).dropna()
+        hot_lists = pd.Series("c" + who.astype(int).astype(str).to_numpy(),
+                              index=hot.loc[who.index, "deployment"].astype(int).to_numpy())
+        lists = pd.concat([lists, hot_lists[~hot_lists.index.isin(lists.index)]])
+    changes_col = d["deployment"].astype(int).map(lists).fillna("")
+    attempt = d["attempt"].astype(int).to_numpy()
+    deployments = pd.DataFrame({
+        "deploy_id": "d" + d["deploy_id"].astype(int).astype(str),
+        "time_created": _iso(origin, d["time"]),
+        "changes": changes_col.to_numpy(),
+        "result": np.where(d["failed"].astype(bool), "failure", "success"),
+        "unplanned": np.where(d["rework"].astype(bool), "true", "false"),
+        "retry_of": np.where(attempt > 1, "d" + d["deployment"].astype(int).astype(str), "")})
+    changes = pd.DataFrame({"change_id": "c" + items["item_id"].astype(int).astype(str),
+                            "time_created": _iso(origin, items["committed"])})
+    known = set(items["item_id"].astype(int))
+    item_ref = inc["item_id"].astype("Int64") if len(inc) else pd.Series(dtype="Int64")
+    incidents = pd.DataFrame({
+        "incident_id": "i" + inc["incident_id"].astype(int).astype(str),
+        "time_created": _iso(origin, inc["start"]),
+        "time_resolved": _iso(origin, inc["restored"]),
+        "changes": ["c" + str(i) if pd.notna(i) and int(i) in known and c != "failed_deploy"
+                    else "" for i, c in zip(item_ref, inc["cause"])],
+        "deploy_id": ["d" + str(int(x)) if pd.notna(x) else "" for x in inc["deploy_id"]],
+        "cause": inc["cause"].astype(str).to_numpy()})
+    mode = "w" if overwrite else "x"
+    for frame, path in zip((deployments, changes, incidents), paths):
+        with path.open(mode, encoding="utf-8", newline="") as fh:
+            frame.to_csv(fh, index=False)
+    return {"files": paths, "start": origin.isoformat(),
+            "since": _iso(origin, [log.start_hours])[0],
+            "until": _iso(origin, [log.end_hours])[0],
+            "deploys": len(deployments), "changes": len(changes), "incidents": len(incidents)}

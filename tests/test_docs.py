@@ -128,7 +128,7 @@ def _readme_cli_commands() -> list[str]:
 
 def test_readme_lists_the_cli_commands():
     assert _readme_cli_commands() == ["presets", "run", "compare", "sweep", "validate", "export",
-                                      "leaderboard", "workspace", "measure"]
+                                      "leaderboard", "workspace", "lab", "measure", "fit"]
 
 
 def test_readme_cli_commands_match_the_parser():
