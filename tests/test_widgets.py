@@ -125,9 +125,12 @@ def test_moving_a_slider_reruns_and_redraws(box):
     assert box.scenario.test_automation == 0.2
     after = box.results.frame.set_index("scenario")
     name, keys = box.scenario.name, ["lead_time_hours", "change_failure_rate"]
+    # The tiles name what they show: the preset as edited.
+    assert name.endswith(" (edited)")
+    was = name.removesuffix(" (edited)")
     # More testing by hand: a longer lead time in this seeded run (and the whole row moves).
-    assert after.loc[name, "lead_time_hours"] > before.loc[name, "lead_time_hours"]
-    assert not after.loc[name].equals(before.loc[name])
+    assert after.loc[name, "lead_time_hours"] > before.loc[was, "lead_time_hours"]
+    assert not after.loc[name].equals(before.loc[was])
     assert after.loc["siloed", keys].equals(before.loc["siloed", keys])
     assert box.last_figure is not before_fig
     assert texts(box.last_figure) != before_texts

@@ -518,9 +518,10 @@ class ScenarioExercise(Exercise):
     def _solution_text(self) -> str:
         s = self.solution_scenario()
         changes = changed_fields(self.start, s)
-        args = ", ".join(f"{k}={format_field_value(new)}" for k, (_, new) in changes.items())
+        # One field a line: a long line would wrap mid-name in a narrow output area.
+        args = "".join(f"    {k}={format_field_value(new)},\n" for k, (_, new) in changes.items())
         return (f"{self.explanation()}\n\n```python\nfrom dataclasses import replace\n"
-                f"answer = replace(ex.start, {args})\nex.check(answer)\n```")
+                f"answer = replace(\n    ex.start,\n{args})\nex.check(answer)\n```")
 
     def explanation(self) -> str:
         """Why the solution works, in a sentence or two (the text above its code)."""

@@ -211,7 +211,7 @@ def dora_tiles_html(results: "Results", scenario: str | None = None, *, year: in
     cells = []
     for tile in tiles:
         change = ""
-        if tile["change"] is not None:
+        if tile["change"] is not None and tile["change"] != "= same":
             verdict = "" if tile["good"] is None else (" better" if tile["good"] else " worse")
             change = (f'<div class="devsim-change" style="color:{_change_colour(tile["good"])};'
                       f'font-weight:bold">{escape(tile["change"])} vs '
@@ -263,7 +263,7 @@ def _draw_tile(ax, tile: dict, ys: tuple[float, ...], baseline: str | None) -> N
     if lines:
         ax.text(0.5, ys[5], "\n".join(lines[:3]), ha="center", va="center", fontsize=SMALL,
                 color="#333333", linespacing=1.0)
-    if baseline is not None:
+    if baseline is not None and tile["change"] != "= same":   # "the same" needs no line
         good = tile["good"]
         # One Text (two lines) so a reader of ax.texts finds "▼ 85% vs siloed" whole.
         ax.text(0.5, ys[7] - 0.035, _tile_change_lines(tile["change"], good, baseline),

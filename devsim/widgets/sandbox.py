@@ -26,6 +26,7 @@ from .. import experiment, plots
 from ..display import error_text, one_line, os_error_text, set_status, show_figure
 from ..dora import REPORT_YEARS
 from ..experiment import DEFAULT_SEED, Results
+from ..design import changed_fields
 from ..scenario import Scenario, ScenarioError, load_scenario, presets, save_scenario
 from .controls import ScenarioControls
 
@@ -212,12 +213,17 @@ class Sandbox(W.VBox):
     def _build_settings(self, start: str, base_value: str, n: int, year: int) -> W.HBox:
         """The top row: organisation, baseline, DORA year, replications and Reset."""
         initial = dict(description_width="initial")
+        # "Start from", not "Organisation": the Team group has a field of that name. Wide
+        # enough for the longest preset or file name, so no entry is cut short.
+        wide = W.Layout(width="auto", min_width="20em")
         self.preset_picker = W.Dropdown(
-            options=list(self._choices), value=start, description="Organisation",
-            style=dict(initial), tooltip="Load a preset organisation into the controls.")
+            options=list(self._choices), value=start, description="Start from",
+            style=dict(initial), layout=wide,
+            tooltip="Load a preset organisation (or a loaded file) into the controls.")
         self.baseline_picker = W.Dropdown(
             options=self._base_choices, value=base_value, description="Compare against",
-            style=dict(initial), tooltip="The organisation the dashboard compares with.")
+            style=dict(initial), layout=W.Layout(width="auto", min_width="20em"),
+            tooltip="The organisation the dashboard compares with.")
         self.replications = W.ToggleButtons(
             options=[(str(k), k) for k in sorted({1, 5, 10, n})], value=n,
             description="Replications",
@@ -346,8 +352,12 @@ class Sandbox(W.VBox):
         return experiment.combine(res, base_res), baseline
 
     def _dashboard(self, results: Results, scenario: Scenario, baseline: Scenario | None):
-        """Show the five tiles; returns the Figure (figure mode) or None (HTML tiles)."""
-        base = baseline.name if baseline is not None else None
+        """Show the five tiles; returns the Figure (figure mode) or None (HTML tiles).
+
+        A baseline that is the same organisation as the scenario is not compared with (five
+        tiles saying "the same" would only crowd them)."""
+        same = baseline is not None and not changed_fields(baseline, scenario)
+        base = baseline.name if baseline is not None and not same else None
         if self.dashboard == "tiles":
             self.last_html = plots.dora_tiles_html(results, scenario.name, year=self.year,
                                                    baseline=base)
@@ -373,6 +383,10 @@ class Sandbox(W.VBox):
         except Exception as exc:  # noqa: BLE001 - ScenarioError names the field
             set_status(self.status, f"Not run: {one_line(exc)}", error=True)
             return False
+        chosen = self._choices.get(self.preset_picker.value)
+        if chosen is not None and scenario.name == chosen.name and changed_fields(chosen, scenario):
+            # The tiles name what is shown: the preset as edited, not the preset.
+            scenario = replace(scenario, name=f"{scenario.name} (edited)")
         too_big = self._over_budget(scenario)
         if too_big:
             set_status(self.status, too_big, error=True)
