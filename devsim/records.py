@@ -559,6 +559,15 @@ def read_commits(path, *, incidents=None, environment: str = "production", since
     frame = _read_csv(path, COMMITS_COLUMNS, name)
     if not len(frame):
         raise RecordsError(f"{name}: no rows after the header; nothing to measure")
+    return _assemble_commits(frame, name, problems, notes, environment, incidents,
+                             kind="commits", source=str(path), since=since, until=until,
+                             change_time="commit_time")
+
+
+def _assemble_commits(frame, name, problems, notes, environment, incidents, *, kind, source,
+                      since, until, change_time):
+    """One row per deployed commit (a CSV or git's history) plus an optional incidents file,
+    into the event log."""
     deploys, links, changes = _commit_rows(frame, name, problems, notes, environment)
     if incidents is not None:
         inc_name = str(incidents)
@@ -569,8 +578,8 @@ def read_commits(path, *, incidents=None, environment: str = "production", since
         notes["no incidents file given: no incidents (time to restore is n/a)"] = 0
     parts = _Parts(deploys, links, changes, inc, inc_links,
                    {"deploys": name, "changes": name, "incidents": inc_name}, notes)
-    return _assemble(parts, problems, kind="commits", source=str(path), since=since,
-                     until=until, change_time="commit_time")
+    return _assemble(parts, problems, kind=kind, source=source, since=since, until=until,
+                     change_time=change_time)
 
 
 # --- git -------------------------------------------------------------------------------------
@@ -686,18 +695,9 @@ def read_git(repo, *, deploys: str = "tags", branch: str = "HEAD", incidents=Non
     frame["_line"] = np.nan
     problems, notes = _Problems(), dict(notes_pre)
     name = f"git {repo}"
-    deploys_, links, changes = _commit_rows(frame, name, problems, notes, None)
-    if incidents is not None:
-        inc_name = str(incidents)
-        inc, inc_links = _read_incidents(Path(incidents), inc_name, problems, notes)
-    else:
-        inc_name = "incidents"
-        inc, inc_links = _no_incidents()
-        notes["no incidents file given: no incidents (time to restore is n/a)"] = 0
-    parts = _Parts(deploys_, links, changes, inc, inc_links,
-                   {"deploys": name, "changes": name, "incidents": inc_name}, notes)
-    return _assemble(parts, problems, kind=kind, source=str(repo), since=since, until=until,
-                     change_time="the commit's author date")
+    return _assemble_commits(frame, name, problems, notes, None, incidents, kind=kind,
+                             source=str(repo), since=since, until=until,
+                             change_time="the commit's author date")
 
 
 # --- from records to the event log -----------------------------------------------------------
