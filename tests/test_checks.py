@@ -200,9 +200,15 @@ def test_solution_text_builds_the_answer(key):
     sol = e.solution()
     assert isinstance(sol, Solution)
     assert sol.scenario == e.solution_scenario()
-    assert "replace(ex.start" in sol.text and "**Solution.**" in sol._repr_markdown_()
+    assert "**Solution.**" in sol._repr_markdown_()
     for name in changed_fields(e.start, sol.scenario):
         assert f"{name}=" in sol.text
+    # The code, run as given, builds the solution; one field a line, so nothing wraps.
+    code = sol.text.split("```python\n", 1)[1].split("```", 1)[0]
+    assert max(len(line) for line in code.splitlines()) <= 79
+    space = {"ex": e}
+    exec(code.replace("ex.check(answer)", ""), space)  # noqa: S102 - the course's own text
+    assert not changed_fields(space["answer"], sol.scenario)
 
 
 def test_solution_text_of_value_exercises(ex):
