@@ -25,7 +25,6 @@ from functools import lru_cache
 from importlib import resources
 from typing import Mapping
 
-from .registry import CLUSTERED_KEYS
 from .stats import mean_ci
 
 __all__ = ["KEYS", "keys", "five_keys", "restore_key", "REPORT_YEARS", "RULE", "Classification",
@@ -52,7 +51,6 @@ def five_keys(year: int = 2019) -> tuple[str, ...]:
 
 #: The four keys of the default report year (2019); use :func:`keys` for another year.
 KEYS = keys(2019)
-assert set(KEYS) | {"recovery_time_hours"} == set(CLUSTERED_KEYS), "registry and dora disagree"
 
 RULE = ("Each value gets the best cluster whose bar (the worse edge of its published band) it "
         "meets; where a year gives one typical value, the nearest one. Overall = the weakest key.")

@@ -15,9 +15,9 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import numbers
 import os
 import sys
-import numbers
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
