@@ -40,6 +40,12 @@ __all__ = ["run"]
 
 URGENT, PLANNED = 0, 1
 PIPELINE = "pipeline"
+#: Person-hours of one toil task and of one support request.
+_TOIL_TASK, _SUPPORT_TASK = 2.0, 1.0
+#: How far built automation goes (the level of the presets' automated organisations).
+_BUILT_AUTOMATION = 0.9
+#: The longest release interval ops stretch to (the field's own maximum).
+_MAX_INTERVAL_DAYS = 180.0
 
 
 def run(scenario: Scenario, seed: int, replication: int = 0, *,
@@ -117,6 +123,17 @@ def _run_in_slices(env: simpy.Environment, until: float, report, slices: int = 2
         report(i / n if i < n else 1.0)
 
 
+def _poisson(r, mean: float) -> int:
+    """A Poisson count with a small mean, from one stream's uniforms (Knuth's method)."""
+    if mean <= 0:
+        return 0
+    limit, k, p = math.exp(-mean), 0, r.uniform()
+    while p > limit:
+        k += 1
+        p *= r.uniform()
+    return k
+
+
 @dataclass(eq=False)
 class _Item:
     item_id: int
@@ -137,6 +154,7 @@ class _Item:
     escaped: bool = False
     wip_request: object = None
     n_fixes: int = 0      # fixes this change has spawned (their lineages)
+    outcome: dict | None = None   # the release it went out in (marked failed by ops)
     streams: dict = field(default_factory=dict)   # sub-streams by purpose
 
     def stream(self, purpose: str) -> KeyedStream:
@@ -255,11 +273,25 @@ class _Model:
         self.cab_queue: list[tuple[_Item, simpy.Event]] = []
         self.n_deploys = 0
         self.n_incidents = 0
+        # Automation levels now: the Scenario's, raised by built automation (_improvement).
+        self.auto = {"test_automation": s.test_automation,
+                     "deployment_automation": s.deployment_automation,
+                     "environment_automation": s.environment_automation}
         self.env.process(self._arrivals())
         if s.release_interval_days > 0:
             self.env.process(self._release_train())
         if s.approval == "cab":
             self.env.process(self._cab_meetings())
+        for name in ("toil", "support", "background_incidents"):
+            self.rng[name] = make_stream(seed, replication, name)
+        self.env.process(self._toil())
+        if s.support_person_hours_per_week > 0:
+            self.env.process(self._support())
+        if s.background_incidents_per_month > 0:
+            self.env.process(self._background_incidents())
+        if s.improvement_share > 0:
+            self.log.meta["automation_steps"] = []
+            self.env.process(self._improvement())
 
     # --- helpers ------------------------------------------------------------------------
     def _team(self, stage: str, item: _Item) -> str:
@@ -326,10 +358,12 @@ class _Model:
                     started = t0
                 yield env.timeout(remaining)
             except simpy.Interrupt:
-                # Pre-empted by an incident: the slot is gone; queue again for the rest.
+                # Pre-empted by an incident: the slot is gone; queue again for the rest,
+                # plus the effort of getting back into it (a context switch).
                 if t0 is not None:
                     worked += env.now - t0
                     remaining -= env.now - t0
+                remaining += self.s.context_switch_hours * self.planned_factor
                 continue
             worked += remaining
             remaining = 0.0
@@ -342,14 +376,41 @@ class _Model:
         """One stage visit by a team: handoff (if the team changes), queue, work, record."""
         team = team or self._team(stage, item)
         queued = self.env.now
-        if item.holder and team != item.holder:
-            yield self.env.timeout(item.stream("handoffs").exponential(self.s.handoff_delay_hours))
-        item.holder = team
+        yield from self._handoff(item, team, urgent)
         started, worked = yield from self._work(team, effort, urgent)
         self.log.record(StageRow(item_id=item.item_id, stage=stage, team=team, queued=queued,
                                  started=started, finished=self.env.now,
                                  effort_person_hours=effort, work_hours=worked,
                                  work_type=work_type))
+
+    def _handoff(self, item: _Item, team: str, urgent: bool):
+        """Pass the change to ``team`` if another team holds it: urgent work by page
+        (``page_response_hours``), planned work by ticket (``handoff_delay_hours``), and a
+        share ``clarification_share`` of tickets comes back to the sender for clarification
+        (the sender's effort and a ticket each way) before the receiver can start."""
+        sender = item.holder
+        if not sender or team == sender:
+            item.holder = team
+            return
+        s = self.s
+        if urgent:
+            yield self.env.timeout(item.stream("handoffs").exponential(s.page_response_hours))
+        else:
+            yield self.env.timeout(item.stream("handoffs").exponential(s.handoff_delay_hours))
+            if s.clarification_share > 0 and sender in self.resources:
+                r = item.stream("clarify")
+                if r.uniform() < s.clarification_share:
+                    yield self.env.timeout(r.exponential(s.handoff_delay_hours))
+                    queued = self.env.now
+                    started, worked = yield from self._work(sender, s.clarification_person_hours,
+                                                            False)
+                    self.log.record(StageRow(
+                        item_id=item.item_id, stage="clarify", team=sender, queued=queued,
+                        started=started, finished=self.env.now,
+                        effort_person_hours=s.clarification_person_hours, work_hours=worked,
+                        work_type="rework"))
+                    yield self.env.timeout(r.exponential(s.handoff_delay_hours))
+        item.holder = team
 
     def _machine(self, item: _Item, stage: str, hours: float):
         """An automated step: runs on the clock with no queue (pipelines scale out)."""
@@ -359,11 +420,12 @@ class _Model:
                                  started=t0, finished=self.env.now, effort_person_hours=0.0,
                                  work_hours=hours, work_type="planned"))
 
-    def _wait(self, item: _Item, stage: str, team: str, queued: float):
+    def _wait(self, item: _Item, stage: str, team: str, queued: float,
+              work_type: str = "planned"):
         """A wait with no work (WIP slot, CAB meeting, release train), ending now."""
         self.log.record(StageRow(item_id=item.item_id, stage=stage, team=team, queued=queued,
                                  started=self.env.now, finished=self.env.now,
-                                 effort_person_hours=0.0, work_hours=0.0, work_type="planned"))
+                                 effort_person_hours=0.0, work_hours=0.0, work_type=work_type))
 
     def _fix(self, item: _Item, work_type: str = "rework"):
         """A defect was found: back to the change's developers for a fix."""
@@ -405,7 +467,7 @@ class _Model:
 
     def _step_environment(self, item: _Item, stage):
         s = self.s
-        env_effort = s.environment_person_hours * (1 - s.environment_automation)
+        env_effort = s.environment_person_hours * (1 - self.auto["environment_automation"])
         if env_effort > 0:
             yield from self._step(item, stage.key, env_effort)
 
@@ -422,7 +484,8 @@ class _Model:
             yield from self._cab(item)
 
     def _step_release(self, item: _Item, stage):
-        if self.s.release_interval_days > 0:
+        if self.s.release_interval_days > 0 or self.s.approval == "cab":
+            # A release train, or the CAB's change window: approved changes go out together.
             done = self.env.event()
             self.ready_for_release.append((item, done, self.env.now))
             yield done
@@ -448,10 +511,9 @@ class _Model:
     def _step_build_and_test(self, item: _Item, stage):
         """The pipeline, then manual tests; a defect found sends the change to a fix and back."""
         s = self.s
-        a = s.test_automation
+        a = self.auto["test_automation"]
         manual_effort = s.manual_test_ratio * item.size * (1 - a)
-        p_test = s.automated_test_detection * a + (s.manual_test_detection * (1 - a)
-                                                   if s.manual_test_ratio > 0 else 0.0)
+        p_test = self._p_test()
         p_scan = s.security_scan_detection * s.security_scanning
         while True:
             if s.pipeline_hours > 0:
@@ -467,6 +529,12 @@ class _Model:
                 yield from self._fix(item)
                 continue
             return
+
+    def _p_test(self) -> float:
+        """Chance that testing (automated and manual, as automated now) finds a defect."""
+        s, a = self.s, self.auto["test_automation"]
+        return s.automated_test_detection * a + (s.manual_test_detection * (1 - a)
+                                                 if s.manual_test_ratio > 0 else 0.0)
 
     def _cab(self, item: _Item):
         s = self.s
@@ -496,33 +564,68 @@ class _Model:
                     decided.succeed("rejected")
                 else:
                     decided.succeed("approved")
+            if s.release_interval_days == 0:
+                self.env.process(self._change_window())
+
+    def _change_window(self):
+        """The CAB's change window: what the meeting approved deploys together, as one release.
+
+        Approved changes resume at this instant and join ``ready_for_release``; this zero
+        wait is processed after them (same time, scheduled later), so the window takes all.
+        """
+        yield self.env.timeout(0)
+        if self.ready_for_release:
+            batch, self.ready_for_release = self.ready_for_release, []
+            yield from self._train(batch)
 
     def _release_train(self):
+        """A train every ``release_interval_days``. Where ops own stability and not delivery
+        (``on_call='ops_escalation'``), they answer a failed release (a failed attempt or an
+        incident it caused, known by the next departure) by freezing: the train waits
+        ``release_slowdown_days`` more and every later interval is that much longer; a clean
+        release shortens the intervals again, never below ``release_interval_days``."""
+        s = self.s
+        base = s.release_interval_days
+        loop = s.on_call == "ops_escalation" and s.release_slowdown_days > 0
+        extra = 0.0
+        last = None
         while True:
-            yield self.env.timeout(self.s.release_interval_days * 24.0)
+            yield self.env.timeout((base + extra) * 24.0)
+            if loop and last is not None:
+                if last["failed"]:
+                    step = min(s.release_slowdown_days, _MAX_INTERVAL_DAYS - base - extra)
+                    if step > 0:
+                        extra += step
+                        yield self.env.timeout(step * 24.0)  # the freeze
+                else:
+                    extra = max(0.0, extra - s.release_slowdown_days)
             if self.ready_for_release:
                 batch, self.ready_for_release = self.ready_for_release, []
-                self.env.process(self._train(batch))
+                last = {"failed": False}
+                self.env.process(self._train(batch, last))
 
-    def _train(self, batch):
+    def _train(self, batch, outcome: dict | None = None):
         for item, _, queued in batch:
             self._wait(item, "release", "release", queued)
-        yield from self._deploy([item for item, _, _ in batch], kind="release")
+            item.outcome = outcome
+        yield from self._deploy([item for item, _, _ in batch], kind="release", outcome=outcome)
         for _, done, _ in batch:
             done.succeed()
 
-    def _deploy(self, items: list[_Item], kind: str, responder: str | None = None):
+    def _deploy(self, items: list[_Item], kind: str, responder: str | None = None,
+                outcome: dict | None = None):
         """Deploy ``items`` until a deploy succeeds; a failed deploy is rolled back and retried.
 
-        Returns the id of the deploy that succeeded.
+        ``outcome`` (a release's record) is marked ``failed`` if an attempt fails. Returns
+        the id of the deploy that succeeded.
         """
         s = self.s
         lead = items[0]
         team = responder or self._team("deploy", lead)
         urgent = kind == "hotfix"
-        effort = s.deploy_person_hours * (1 - s.deployment_automation)
-        p_fail = (s.manual_deploy_failure * (1 - s.deployment_automation)
-                  + s.automated_deploy_failure * s.deployment_automation)
+        auto = self.auto["deployment_automation"]
+        effort = s.deploy_person_hours * (1 - auto)
+        p_fail = s.manual_deploy_failure * (1 - auto) + s.automated_deploy_failure * auto
         queued = self.env.now
         rework = kind == "hotfix" or all(i.kind == "fix" for i in items)
         first, attempt = None, 0
@@ -534,9 +637,7 @@ class _Model:
             worked = 0.0
             if effort > 0:
                 queued_step = self.env.now
-                if lead.holder and team != lead.holder:
-                    yield self.env.timeout(lead.stream("handoffs").exponential(s.handoff_delay_hours))
-                lead.holder = team
+                yield from self._handoff(lead, team, urgent)
                 t_start, worked = yield from self._work(team, effort, urgent)
                 started = t_start if t_start is not None else started
                 for item in items:
@@ -545,7 +646,7 @@ class _Model:
                         started=t_start, finished=self.env.now,
                         effort_person_hours=effort / len(items), work_hours=worked / len(items),
                         work_type="unplanned" if urgent else "planned"))
-            if s.deployment_automation > 0 and s.deploy_pipeline_hours > 0:
+            if auto > 0 and s.deploy_pipeline_hours > 0:
                 t0 = self.env.now
                 yield self.env.timeout(s.deploy_pipeline_hours)
                 for item in items:
@@ -564,6 +665,8 @@ class _Model:
                                       rework=rework))
             if not failed:
                 break
+            if outcome is not None:
+                outcome["failed"] = True
             yield from self._rollback_failed_deploy(deploy_id, lead, team, effort)
         if kind == "hotfix":
             return deploy_id  # the change was already in production; this deploy repairs it
@@ -575,10 +678,12 @@ class _Model:
                 item.wip_request = None
             if item.defective:
                 item.escaped = True
-                self.env.process(self._incident(item, deploy_id, "defect"))
+                self.env.process(self._incident(item, deploy_id, "defect", len(items)))
             if item.security_flaw:
                 item.escaped = True
-                self.env.process(self._incident(item, deploy_id, "security"))
+                self.env.process(self._incident(item, deploy_id, "security", len(items)))
+            if item.kind == "feature":
+                self._minor_defects(item)
         return deploy_id
 
     def _rollback_failed_deploy(self, deploy_id: int, lead: _Item, team: str, effort: float):
@@ -590,7 +695,7 @@ class _Model:
                                      queued=start, started=start, finished=self.env.now,
                                      effort_person_hours=effort, work_hours=worked,
                                      work_type="unplanned"))
-        if self.s.deployment_automation > 0:
+        if self.auto["deployment_automation"] > 0:
             yield self.env.timeout(self.s.deploy_pipeline_hours)
         self._incident_row(lead.item_id, deploy_id, "failed_deploy", start, start, team, "rollback")
 
@@ -601,44 +706,175 @@ class _Model:
                                     responder=responder, action=action))
         self.n_incidents += 1
 
-    def _incident(self, item: _Item, deploy_id: int, cause: str):
-        """An escaped defect or flaw fails in production, is detected, triaged and restored."""
+    def _incident(self, item: _Item, deploy_id: int, cause: str, n_deployed: int = 1):
+        """An escaped defect or flaw fails in production, is detected, triaged and restored.
+
+        The first responder triages (slower without the change's context), resolves the
+        share that needs no code, or rolls back at once where deployment is automated;
+        otherwise developers are paged, diagnose (longer the more changes the deploy held)
+        and hotfix.
+        """
         s = self.s
         r = item.stream(f"incident-{cause}")
         yield self.env.timeout(r.exponential(s.incident_onset_hours))
         start = self.env.now
+        if getattr(item, "outcome", None) is not None:
+            item.outcome["failed"] = True  # ops see the release failed
         by_monitoring = r.uniform() < s.monitoring
         yield self.env.timeout(r.exponential(s.detect_hours_by_monitoring if by_monitoring
                                              else s.detect_hours_by_users))
         detected = self.env.now
+        if not by_monitoring:  # users' reports reach the responders as tickets, alerts page
+            yield self.env.timeout(r.exponential(s.handoff_delay_hours))
         responder = self._team("first_responder", item)
-        item.holder = ""  # a page, not a ticket: the first responder starts at once
-        yield from self._step(item, "triage", s.triage_person_hours, work_type="unplanned",
-                              urgent=True, team=responder)
-        ops_alone = r.uniform() < s.ops_resolve_share
-        if self.route["first_responder"] == "ops" and ops_alone:
-            yield from self._step(item, "ops_fix", s.triage_person_hours, work_type="unplanned",
-                                  urgent=True, team="ops")
-            self._incident_row(item.item_id, deploy_id, cause, start, detected, responder, "ops_fix")
+        builder = self._team("develop", item)
+        context = 1.0 if responder == builder else s.no_context_factor
+        item.holder = ""  # the on-call responder starts at once: no further handoff
+        yield from self._step(item, "triage", s.triage_person_hours * context,
+                              work_type="unplanned", urgent=True, team=responder)
+        if r.uniform() < s.no_code_fix_share:
+            yield from self._step(item, "no_code_fix", s.triage_person_hours * context,
+                                  work_type="unplanned", urgent=True, team=responder)
+            self._incident_row(item.item_id, deploy_id, cause, start, detected, responder,
+                               "no_code_fix")
             return
-        yield from self._step(item, "diagnose", s.diagnose_person_hours, work_type="unplanned",
-                              urgent=True, team=self._team("diagnose", item))
-        if r.uniform() < s.deployment_automation:
-            # Automated rollback restores service; the real fix follows as planned work.
+        diagnose = (s.diagnose_person_hours
+                    + s.diagnose_hours_per_doubling * math.log2(max(n_deployed, 1)))
+        if r.uniform() < self.auto["deployment_automation"]:
+            # Automated rollback on detection restores service; diagnosis and the real fix
+            # follow as a new planned change through the whole pipeline.
             yield self.env.timeout(s.deploy_pipeline_hours)
             self._incident_row(item.item_id, deploy_id, cause, start, detected, responder, "rollback")
-            fix = self._new_item("fix", max(s.rework_fraction * item.size, 0.25), team=item.team,
-                                 clean=True, parent=item)
+            fix = self._new_item("fix", max(s.rework_fraction * item.size, 0.25) + diagnose,
+                                 team=item.team, clean=True, parent=item)
             self.env.process(self._change(fix))
             return
+        team = self._team("diagnose", item)
+        yield from self._step(item, "diagnose", diagnose * (1.0 if team == builder else context),
+                              work_type="unplanned", urgent=True, team=team)
         yield from self._step(item, "hotfix", s.rework_fraction * item.size, work_type="unplanned",
                               urgent=True, team=self._team("hotfix", item))
         if cause == "security":
             item.security_flaw = False
         else:
             item.defective = False
+        if s.approval == "cab" and s.emergency_approval_hours > 0:
+            queued = self.env.now
+            yield self.env.timeout(r.exponential(s.emergency_approval_hours))
+            self._wait(item, "emergency_approval", "cab", queued, "unplanned")
         yield from self._deploy([item], kind="hotfix")
         self._incident_row(item.item_id, deploy_id, cause, start, detected, responder, "hotfix")
+
+    # --- unplanned work no planned change causes ------------------------------------------
+    def _chore(self, team: str, effort: float, stage: str, item_id=None):
+        """An unplanned task at planned priority (it waits its turn, nobody is paged): the
+        effort plus a context switch, recorded as unplanned work."""
+        effort += self.s.context_switch_hours
+        queued = self.env.now
+        started, worked = yield from self._work(team, effort, False)
+        self.log.record(StageRow(item_id=item_id, stage=stage, team=team, queued=queued,
+                                 started=started, finished=self.env.now,
+                                 effort_person_hours=effort, work_hours=worked,
+                                 work_type="unplanned"))
+
+    def _minor_defects(self, item: _Item) -> None:
+        """Minor defects that escaped testing are reported by users and fixed (no incident)."""
+        s = self.s
+        if s.minor_defects_per_defect <= 0 or s.minor_fix_person_hours <= 0:
+            return
+        r = item.stream("minor")
+        escaped = (s.minor_defects_per_defect * s.defect_rate_per_hour * item.size
+                   * (1 - self._p_test()))
+        for _ in range(_poisson(r, escaped)):
+            self.env.process(self._minor_fix(item, r.exponential(s.detect_hours_by_users)))
+
+    def _minor_fix(self, item: _Item, delay: float):
+        yield self.env.timeout(delay)
+        yield from self._chore(self._team("develop", item), self.s.minor_fix_person_hours,
+                               "minor_fix", item.item_id)
+
+    def _random_team(self, r) -> str:
+        teams = self.product_teams
+        return teams[min(int(r.uniform() * len(teams)), len(teams) - 1)]
+
+    def _toil(self):
+        """Manual operations work in tasks of ``_TOIL_TASK`` person-hours, at a rate that
+        falls as environments and deploys are automated (re-read after every task)."""
+        s, r = self.s, self.rng["toil"]
+        while True:
+            manual = 1 - (self.auto["environment_automation"]
+                          + self.auto["deployment_automation"]) / 2
+            per_week = s.toil_person_hours_per_week * manual
+            if per_week <= 0:
+                return  # automation only grows: toil stays at 0
+            yield self.env.timeout(r.exponential(168.0 * _TOIL_TASK / per_week))
+            team = "ops" if s.organisation == "siloed" else self._random_team(r)
+            self.env.process(self._chore(team, _TOIL_TASK, "toil"))
+
+    def _support(self):
+        """Support requests of ``_SUPPORT_TASK`` person-hours, for the on-call team."""
+        s, r = self.s, self.rng["support"]
+        mean_gap = 168.0 * _SUPPORT_TASK / s.support_person_hours_per_week
+        while True:
+            yield self.env.timeout(r.exponential(mean_gap))
+            team = self.route["first_responder"]
+            team = self._random_team(r) if team == "own" else team
+            self.env.process(self._chore(team, _SUPPORT_TASK, "support"))
+
+    def _background_incidents(self):
+        """Failures no change caused (hardware, load, third parties): detected like any
+        failure and resolved without code by the first responder."""
+        s, r = self.s, self.rng["background_incidents"]
+        mean_gap = 30 * 24.0 / s.background_incidents_per_month
+        while True:
+            yield self.env.timeout(r.exponential(mean_gap))
+            if r.uniform() < s.monitoring:
+                detect, ticket = r.exponential(s.detect_hours_by_monitoring), 0.0
+            else:
+                detect = r.exponential(s.detect_hours_by_users)
+                ticket = r.exponential(s.handoff_delay_hours)
+            self.env.process(self._operational_incident(detect, ticket, r))
+
+    def _operational_incident(self, detect_after: float, ticket: float, r):
+        s = self.s
+        start = self.env.now
+        yield self.env.timeout(detect_after)
+        detected = self.env.now
+        yield self.env.timeout(ticket)
+        team = self.route["first_responder"]
+        team = self._random_team(r) if team == "own" else team
+        for stage in ("triage", "no_code_fix"):
+            queued = self.env.now
+            started, worked = yield from self._work(team, s.triage_person_hours, True)
+            self.log.record(StageRow(item_id=None, stage=stage, team=team, queued=queued,
+                                     started=started, finished=self.env.now,
+                                     effort_person_hours=s.triage_person_hours,
+                                     work_hours=worked, work_type="unplanned"))
+        self._incident_row(None, None, "operational", start, detected, team, "no_code_fix")
+
+    # --- building automation ---------------------------------------------------------------
+    def _improvement(self):
+        """From the end of the warm-up, ``improvement_share`` of everyone's week goes to
+        building automation: planned work slows by that share, and every
+        ``automation_step_person_hours`` invested raises the lowest of test, deployment and
+        environment automation by 0.1, until each reaches ``_BUILT_AUTOMATION``."""
+        s = self.s
+        yield self.env.timeout(s.warmup_days * 24.0)
+        invested_per_hour = s.headcount * s.work_hours_per_week / 168.0 * s.improvement_share
+        if invested_per_hour <= 0:
+            return
+        self.planned_factor = 168.0 / (s.work_hours_per_week * (1 - s.improvement_share))
+        while True:
+            below = [k for k, v in self.auto.items() if v < _BUILT_AUTOMATION - 1e-9]
+            if not below:
+                break
+            yield self.env.timeout(s.automation_step_person_hours / invested_per_hour)
+            key = min(below, key=lambda k: (self.auto[k], below.index(k)))
+            self.auto[key] = min(_BUILT_AUTOMATION, round(self.auto[key] + 0.1, 10))
+            self.log.meta["automation_steps"].append(
+                {"time": self.env.now, "field": key, "level": self.auto[key],
+                 "person_hours": s.automation_step_person_hours})
+        self.planned_factor = 168.0 / s.work_hours_per_week
 
     def finish(self) -> None:
         """Write the item table (called once the clock has stopped)."""

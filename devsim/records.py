@@ -858,12 +858,19 @@ def _assemble(parts: _Parts, problems: _Problems, *, kind: str, source: str, sin
     inc_deploy = np.where(direct >= 0, direct, inc_deploy)
     n_by_change = int(by_change.sum())
     rest = inc_deploy < 0
+    if "cause" in inc.columns:  # an incident no change caused is linked to no deploy
+        not_a_change = (inc["cause"] == "operational").to_numpy()
+        rest &= ~not_a_change
+        if not_a_change.any():
+            notes["incidents not caused by a change (cause operational): no deploy linked"] = \
+                int(not_a_change.sum())
     ok_pos = np.flatnonzero(~dep_failed)
     if rest.any() and len(ok_pos):
         at = np.searchsorted(dep_abs[ok_pos], inc_abs[rest], side="right") - 1
         inc_deploy[rest] = np.where(at >= 0, ok_pos[np.maximum(at, 0)], -1)
     n_by_time = int((inc_deploy >= 0).sum()) - n_by_change - n_direct
-    unlinked = int((inc_deploy < 0).sum())
+    unlinked = int((inc_deploy < 0).sum()) - (int(not_a_change.sum()) if "cause" in inc.columns
+                                              else 0)
     if n_direct:
         notes["incidents linked to the deploy their deploy_id names"] = n_direct
     if n_inc:
@@ -1005,7 +1012,8 @@ def write_fourkeys(log: EventLog, folder, *, start=EXPORT_START,
     retry_of``: one row per deploy attempt; a retry names the deployment's first attempt),
     ``changes.csv`` (``change_id, time_created``: every committed change at its commit) and
     ``incidents.csv`` (``incident_id, time_created, time_resolved, changes, deploy_id,
-    cause``; ``cause`` ``failed_deploy`` marks a failed deploy's own rollback, which is not a
+    cause``; ``cause`` ``failed_deploy`` marks a failed deploy's own rollback, ``operational``
+    an incident no change caused (linked to no deploy); ``failed_deploy`` is not a
     service incident). Times are absolute, ISO 8601 in UTC to the second, hour 0 of the run
     being ``start``.
 

@@ -59,12 +59,15 @@ GROUP_TITLES = {
     "release": "Release",
     "quality": "Quality and work content",
     "incidents": "Incidents",
+    "unplanned": "Unplanned work",
+    "improvement": "Building automation",
     "demand": "Demand",
     "run": "Run settings (advanced)",
 }
 
 #: Declaration order of the field groups.
-FIELD_GROUPS = ("demand", "team", "handoffs", "automation", "release", "quality", "incidents", "run")
+FIELD_GROUPS = ("demand", "team", "handoffs", "automation", "release", "quality", "incidents",
+                "unplanned", "improvement", "run")
 
 
 class ScenarioError(ValueError):
@@ -102,10 +105,11 @@ class Scenario:
 
     * ``n_teams``: only with ``organisation='collaborative'`` (a siloed organisation has one
       dev, one QA and one ops team);
-    * ``ops_resolve_share``: only with ``on_call='ops_escalation'`` (with ``you_build_it``
-      the developers are paged; ``ops_escalation`` with ``collaborative`` is an error);
-    * ``cab_interval_days``, ``cab_rejection_rate``, ``cab_detection``: only with
-      ``approval='cab'``;
+    * ``release_slowdown_days``: only with ``on_call='ops_escalation'`` (ops own stability)
+      and a release train (``release_interval_days`` > 0);
+    * ``automation_step_person_hours``: only with ``improvement_share`` > 0;
+    * ``cab_interval_days``, ``cab_rejection_rate``, ``cab_detection``,
+      ``emergency_approval_hours``: only with ``approval='cab'``;
     * ``review_person_hours``, ``review_detection``: only with ``approval`` 'peer' or 'cab';
     * ``change_size_cv``: only with ``change_size_distribution='lognormal'``.
 
@@ -167,6 +171,18 @@ class Scenario:
     handoff_delay_hours: float = _num(
         16.0, 0.0, 500.0, group="handoffs", label="Ticket pickup delay", unit="hours", step=0.5,
         help="Mean time (exponential) before a ticket passed to another team is picked up.", slider_max=72)
+    page_response_hours: float = _num(
+        0.25, 0.0, 500.0, group="handoffs", label="Page answered after", unit="hours", step=0.05,
+        help=("Mean time (exponential) before another team answers a page: urgent work (an "
+              "escalated incident, a hotfix deploy) crosses teams by page, not by ticket."),
+        slider_max=24)
+    clarification_share: float = _num(
+        0.2, 0.0, 1.0, group="handoffs", label="Handoffs that come back", unit="share", step=0.05,
+        help=("Share of tickets between teams that lose context: the receiving team sends the "
+              "change back for clarification (a ticket each way and the sender's effort)."))
+    clarification_person_hours: float = _num(
+        1.0, 0.0, 40.0, group="handoffs", label="Clarification effort", unit="person-hours",
+        step=0.25, help="Sender's effort to answer one request for clarification.", slider_max=8)
     approval: str = _choice(
         "cab", ("none", "peer", "cab"), group="handoffs", label="Change approval",
         help="none; peer (a colleague approves); cab (a change advisory board that meets on a schedule).")
@@ -176,9 +192,14 @@ class Scenario:
         0.1, 0.0, 0.9, group="handoffs", label="CAB sends back", unit="share", step=0.01,
         help="Share of changes the CAB sends back for more paperwork (they return at the next meeting).")
     cab_detection: float = _num(
-        0.0, 0.0, 1.0, group="handoffs", label="CAB catches defects", unit="share", step=0.01,
-        help=("Chance a CAB spots a defective change. Default 0: DORA (2019) found no evidence that "
-              "external approval lowers change failure rate."))
+        0.1, 0.0, 1.0, group="handoffs", label="CAB catches defects", unit="share", step=0.01,
+        help=("Chance a CAB spots a defective change. Default 0.1: the board reads a summary of "
+              "each change, not its code (a third of what peer review catches here)."))
+
+    emergency_approval_hours: float = _num(
+        8.0, 0.0, 500.0, group="handoffs", label="Emergency approval", unit="hours", step=0.5,
+        help=("With a CAB: mean time (exponential) until an emergency change approval lets a "
+              "hotfix deploy go out."), slider_max=48)
 
     # --- automation ----------------------------------------------------------------------
     test_automation: float = _num(0.2, 0.0, 1.0, group="automation", label="Test automation",
@@ -262,12 +283,69 @@ class Scenario:
                                              unit="hours", step=0.05, help="Mean time until an alert fires.")
     triage_person_hours: float = _num(1.0, 0.0, 40.0, group="incidents", label="Triage effort",
                                       unit="person-hours", step=0.25, help="First responder's investigation.", slider_max=8)
-    ops_resolve_share: float = _num(
-        0.3, 0.0, 1.0, group="incidents", label="Ops can fix alone", unit="share", step=0.05,
-        help="With ops_escalation: share of incidents ops resolve without developers (restart, config).")
+    no_code_fix_share: float = _num(
+        0.3, 0.0, 1.0, group="incidents", label="Fixed without code", unit="share", step=0.05,
+        help=("Share of incidents the first responder resolves without a code change (restart, "
+              "config, failover), whichever team answers."))
+    no_context_factor: float = _num(
+        2.0, 1.0, 10.0, group="incidents", label="Diagnosis without context", unit="x effort",
+        step=0.25, help=("Triage and diagnosis by a team that did not build the failing change "
+                         "take this multiple of their effort (1 = context makes no difference)."))
+    diagnose_hours_per_doubling: float = _num(
+        2.0, 0.0, 40.0, group="incidents", label="Extra diagnosis per doubling",
+        unit="person-hours", step=0.25,
+        help=("Diagnosis effort added per doubling of the changes in the failing deploy "
+              "(bisecting a release of n changes takes log2(n) steps)."), slider_max=8)
+    release_slowdown_days: float = _num(
+        7.0, 0.0, 90.0, group="incidents", label="Ops slow releases after failure", unit="days",
+        step=1.0,
+        help=("With ops_escalation and a release train: after a release that failed (a failed "
+              "deploy or an incident), ops lengthen the next interval by this; after a clean one "
+              "they shorten it again, never below the release interval."), slider_max=28)
     diagnose_person_hours: float = _num(2.0, 0.0, 80.0, group="incidents", label="Diagnosis effort",
                                         unit="person-hours", step=0.25,
                                         help="Developer effort to find the cause in the code.", slider_max=16)
+
+    # --- unplanned work not caused by a planned change ---------------------------------
+    minor_defects_per_defect: float = _num(
+        3.0, 0.0, 20.0, group="unplanned", label="Minor defects per defect", unit="per defect",
+        step=0.5,
+        help=("Minor defects a change carries per defect it is likely to carry; tests catch them "
+              "like defects, and users report those that escape: fix work, not incidents."))
+    minor_fix_person_hours: float = _num(
+        4.0, 0.0, 80.0, group="unplanned", label="Minor fix effort", unit="person-hours",
+        step=0.5, help="Developer effort to reproduce and fix one reported minor defect.",
+        slider_max=16)
+    toil_person_hours_per_week: float = _num(
+        30.0, 0.0, 400.0, group="unplanned", label="Toil with nothing automated",
+        unit="person-hours/week", step=1.0,
+        help=("Manual operations work (environments, configuration, patching) a week, scaled by "
+              "one minus the mean of environment and deployment automation."), slider_max=80)
+    support_person_hours_per_week: float = _num(
+        12.0, 0.0, 400.0, group="unplanned", label="Support requests", unit="person-hours/week",
+        step=1.0, help="Questions, access and data requests a week, answered by the on-call team.",
+        slider_max=40)
+    background_incidents_per_month: float = _num(
+        1.0, 0.0, 100.0, group="unplanned", label="Incidents not caused by a change",
+        unit="per month", step=0.5,
+        help=("Failures from hardware, load or third parties: detected, triaged and resolved "
+              "without code by the first responder."), slider_max=10)
+    context_switch_hours: float = _num(
+        0.25, 0.0, 8.0, group="unplanned", label="Context switch", unit="person-hours",
+        step=0.05, help="Effort lost each time planned work is interrupted or an unplanned task is taken up.",
+        slider_max=2)
+
+    # --- building automation (a transformation's J-curve) ---------------------------------
+    improvement_share: float = _num(
+        0.0, 0.0, 0.75, group="improvement", label="Time spent building automation",
+        unit="share", step=0.05,
+        help=("Share of every team's working week spent building test, deployment and "
+              "environment automation (from the end of the warm-up until each reaches 0.9)."))
+    automation_step_person_hours: float = _num(
+        200.0, 1.0, 10_000.0, group="improvement", label="Effort per automation step",
+        unit="person-hours", step=10.0,
+        help="Effort to raise test, deployment or environment automation by 0.1.",
+        slider_max=1000)
 
     # --- run -----------------------------------------------------------------------------
     horizon_days: float = _num(365.0, 1.0, 3650.0, group="run", label="Simulated time", unit="days",
@@ -299,11 +377,18 @@ class Scenario:
         out = []
         for name, (other, allowed) in _APPLIES.items():
             value, default = getattr(self, name), _DEFAULTS[name]
-            if value == default or getattr(self, other) in allowed:
+            here = getattr(self, other)
+            applies = here > 0 if allowed is None else here in allowed
+            if value == default or applies:
                 continue
-            need = " or ".join(repr(a) for a in allowed)
-            out.append(f"{name}: {short_repr(value)} has no effect unless {other}={need} "
-                       f"(here {getattr(self, other)!r}); it is ignored")
+            need = "> 0" if allowed is None else "=" + " or ".join(repr(a) for a in allowed)
+            out.append(f"{name}: {short_repr(value)} has no effect unless {other}{need} "
+                       f"(here {here!r}); it is ignored")
+        if self.release_slowdown_days != _DEFAULTS["release_slowdown_days"] \
+                and self.on_call == "ops_escalation" and self.release_interval_days == 0:
+            out.append(f"release_slowdown_days: {short_repr(self.release_slowdown_days)} has no "
+                       "effect unless release_interval_days > 0 (here 0: no release train to "
+                       "slow down); it is ignored")
         return out
 
     # Derived values ------------------------------------------------------------------------
@@ -323,13 +408,15 @@ class Scenario:
 
 
 #: Fields that apply only in some scenarios: field -> (the deciding field, its values
-#: where the field applies). Scenario.warnings() reads it; the class docstring states it.
+#: where the field applies; None: where it is above 0). Scenario.warnings() reads it; the class docstring states it.
 _APPLIES = {
     "n_teams": ("organisation", ("collaborative",)),
-    "ops_resolve_share": ("on_call", ("ops_escalation",)),
+    "release_slowdown_days": ("on_call", ("ops_escalation",)),
+    "automation_step_person_hours": ("improvement_share", None),
     "cab_interval_days": ("approval", ("cab",)),
     "cab_rejection_rate": ("approval", ("cab",)),
     "cab_detection": ("approval", ("cab",)),
+    "emergency_approval_hours": ("approval", ("cab",)),
     "review_person_hours": ("approval", ("peer", "cab")),
     "review_detection": ("approval", ("peer", "cab")),
     "change_size_cv": ("change_size_distribution", ("lognormal",)),
@@ -338,8 +425,14 @@ _DEFAULTS = {f.name: f.default for f in fields(Scenario)}
 _FIELD_NAMES = tuple(_DEFAULTS)
 
 
+#: Fields renamed since an earlier version: old name -> new name (named in the error).
+_RENAMED = {"ops_resolve_share": "no_code_fix_share"}
+
+
 def _did_you_mean(name: Any) -> str:
     """``"did you mean 'n_developers'? "`` for the nearest field, or nothing."""
+    if name in _RENAMED:
+        return f"it was renamed {_RENAMED[name]!r} (it now applies to whichever team answers); "
     close = difflib.get_close_matches(name, _FIELD_NAMES, n=1) if isinstance(name, str) else []
     return f"did you mean {close[0]!r}? " if close else ""
 

@@ -156,6 +156,8 @@ VALUE_STREAM = ValueStream(stages=(
     Stage("review", "code review", "work", _both("dev"), step="review",
           aliases=("peer review", "pull request")),
     Stage("fix", "fix", "work", _both("dev"), aliases=("rework", "bug fix")),
+    # A ticket that lost its context goes back to the team that sent it (the model names it).
+    Stage("clarify", "clarification", "work", _both("dev"), aliases=("clarification",)),
     Stage("environment", "test environment", "work", _both("ops"), step="environment",
           aliases=("environments", "provisioning")),
     Stage("pipeline", "build and test pipeline", "automated", _both("pipeline", "pipeline"),
@@ -172,10 +174,17 @@ VALUE_STREAM = ValueStream(stages=(
     # Incident response (unplanned work). With on_call='you_build_it' the change's developers
     # take triage instead (the model decides that from the Scenario).
     Stage("triage", "triage", "work", _both("ops"), incident=True),
-    Stage("ops_fix", "ops fix (restart, config)", "work", _both("ops"), incident=True),
+    Stage("no_code_fix", "fix without code (restart, config)", "work", _both("ops"),
+          incident=True),
     Stage("diagnose", "diagnosis", "work", _both("dev"), incident=True),
     Stage("hotfix", "hotfix", "work", _both("dev"), incident=True),
     Stage("rollback", "rollback", "work", _both("ops"), incident=True),
+    Stage("emergency_approval", "emergency change approval", "gate", _both(None, None),
+          incident=True),
+    # Unplanned work no planned change causes (the model names the team each time).
+    Stage("minor_fix", "minor defect fix", "work", _both("dev"), incident=True),
+    Stage("toil", "operational toil", "work", _both("ops"), incident=True),
+    Stage("support", "support requests", "work", _both("ops"), incident=True),
 ))
 
 #: Planned stages in flow order.

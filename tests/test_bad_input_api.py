@@ -164,7 +164,9 @@ def test_integer_fields_never_reach_the_model_as_floats():
     (dict(approval="peer", cab_detection=0.5), "cab_detection"),
     (dict(approval="none", review_detection=0.9), "review_detection"),
     (dict(approval="none", review_person_hours=3.0), "review_person_hours"),
-    (dict(on_call="you_build_it", ops_resolve_share=0.9), "ops_resolve_share"),
+    (dict(on_call="you_build_it", release_slowdown_days=14.0), "release_slowdown_days"),
+    (dict(release_slowdown_days=14.0, release_interval_days=0.0), "release_slowdown_days"),
+    (dict(automation_step_person_hours=50.0), "automation_step_person_hours"),
     (dict(change_size_distribution="fixed", change_size_cv=1.0), "change_size_cv"),
 ])
 def test_a_field_that_does_not_apply_is_a_warning(changes, field_name, tmp_path):

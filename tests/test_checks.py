@@ -40,7 +40,7 @@ N = 4
 WRONG = {
     "ex03": (dict(release_interval_days=14.0), "Lead time"),
     "ex04": (dict(test_automation=0.8, deployment_automation=0.9), "Lead time"),
-    "ex05": (dict(ops_resolve_share=0.0), "Time to restore"),
+    "ex05": (dict(no_code_fix_share=0.0), "Time to restore"),
     "ex06": (dict(security_review_share=1.0), "Cost per change"),
     "ex07": (dict(approval="peer"), "Change failure rate"),
     "capstone": (dict(approval="peer", n_developers=4, n_testers=2, n_ops=1, n_security=1),

@@ -12,7 +12,8 @@ from devsim.log import ITEM_COLUMNS
 from devsim.valuestream import (KINDS, MILESTONES, ORGANISATIONS, STAGE_ORDER, VALUE_STREAM,
                                 Stage, ValueStream)
 
-INCIDENT_STAGES = ("triage", "ops_fix", "diagnose", "hotfix", "rollback")
+INCIDENT_STAGES = ("triage", "no_code_fix", "diagnose", "hotfix", "rollback",
+                   "emergency_approval", "minor_fix", "toil", "support")
 
 
 def _docs(**kw) -> Stage:
@@ -26,7 +27,8 @@ def _docs(**kw) -> Stage:
 
 def test_planned_stages_in_the_order_a_change_meets_them():
     assert VALUE_STREAM.order == (
-        "backlog", "develop", "review", "fix", "environment", "pipeline", "test", "security",
+        "backlog", "develop", "review", "fix", "clarify", "environment", "pipeline", "test",
+        "security",
         "cab_prep", "cab", "release", "deploy")
     assert STAGE_ORDER == VALUE_STREAM.order
     assert metrics.STAGE_ORDER == VALUE_STREAM.order   # no second copy that could drift
@@ -37,7 +39,9 @@ def test_incident_response_follows_the_planned_path_and_is_not_in_the_order():
     assert tuple(keys[-len(INCIDENT_STAGES):]) == INCIDENT_STAGES
     assert all(VALUE_STREAM[k].incident for k in INCIDENT_STAGES)
     assert not set(INCIDENT_STAGES) & set(VALUE_STREAM.order)
-    assert all(VALUE_STREAM[k].kind == "work" for k in INCIDENT_STAGES)
+    assert all(VALUE_STREAM[k].kind == "work" for k in INCIDENT_STAGES
+               if k != "emergency_approval")
+    assert VALUE_STREAM["emergency_approval"].kind == "gate"  # a wait, nobody's work
 
 
 def test_the_path_runs_each_model_step_once_in_order():
@@ -46,7 +50,7 @@ def test_the_path_runs_each_model_step_once_in_order():
                     "cab", "release"]
     # Stages another step enters (fix, tests inside the build, the deploy of a release) have
     # no step of their own.
-    for key in ("fix", "test", "cab_prep", "deploy"):
+    for key in ("fix", "clarify", "test", "cab_prep", "deploy"):
         assert VALUE_STREAM[key].step is None, key
 
 

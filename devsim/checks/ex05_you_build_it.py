@@ -14,7 +14,7 @@ class Ex05YouBuildItYouRunIt(ScenarioExercise):
 
     id, lesson, title = "ex05", "05", "You build it, you run it"
     allowed = ("on_call", "monitoring", "detect_hours_by_monitoring", "triage_person_hours",
-               "ops_resolve_share", "diagnose_person_hours")
+               "no_code_fix_share", "diagnose_person_hours")
     allowed_text = ("fields about how incidents are handled (who is on call, monitoring, "
                     "the responders' own work)")
     targets = (
@@ -26,7 +26,7 @@ class Ex05YouBuildItYouRunIt(ScenarioExercise):
         "In the `siloed` preset, users notice most failures, ops are paged first and pass the "
         "incident to developers by ticket. **Cut the median time to restore service to at most "
         "24 hours** (DORA's High bar) changing only how incidents are handled: `on_call`, "
-        "`monitoring`, `detect_hours_by_monitoring`, `triage_person_hours`, `ops_resolve_share`, "
+        "`monitoring`, `detect_hours_by_monitoring`, `triage_person_hours`, `no_code_fix_share`, "
         "`diagnose_person_hours`.")
     hints = (
         "Look at `run(ex.start, seed=2026).incidents`: compare `start`, `detected` and "
