@@ -10,7 +10,10 @@ and builds a :class:`~devsim.scenario.Scenario` in three steps, each stated in t
      automation);
    * ``release_interval_days``: 0 (each change deploys on its own) when planned deploys
      carry 1.5 changes or fewer on average, else the median interval between planned
-     deploys, rounded to whole days (at least 1);
+     deploys, rounded to whole days (at least 1); where the intervals grow (most
+     consecutive intervals differ by 2 days or more), the shortest interval;
+   * ``release_slowdown_days`` (a base whose ops run the train): the median change between
+     consecutive intervals when they grow, else 0;
    * deploy failure: the share of deploy attempts whose ``result`` is a failure is the
      model's per-attempt failure probability ``manual x (1 - a) + automated x a``; it is
      mapped to ``manual_deploy_failure`` and ``automated_deploy_failure`` at the base's
@@ -178,6 +181,7 @@ class _Observed:
     arrival: float          # changes committed per day
     per_deploy: float       # changes per planned deploy
     interval_days: float    # median interval between planned deploys
+    gaps_days: tuple        # every interval between planned deploys, in order
     attempts: int
     failed_attempts: int
     incidents_per_day: float
@@ -202,7 +206,8 @@ def _observe(m: Measurement) -> _Observed:
     committed = items["committed"].to_numpy(dtype=float)
     n_committed = int(((committed >= a) & (committed < b)).sum())
     t = np.sort(planned["time"].to_numpy(dtype=float))
-    interval = float(np.median(np.diff(t))) / 24.0 if len(t) > 1 else math.nan
+    gaps = np.diff(t) / 24.0
+    interval = float(np.median(gaps)) if len(t) > 1 else math.nan
     attempts = log.deploys[(log.deploys["time"] >= a) & (log.deploys["time"] < b)]
     inc = log.incidents
     start = inc["start"].to_numpy(dtype=float)
@@ -211,6 +216,7 @@ def _observe(m: Measurement) -> _Observed:
     delivered = int(((deployed >= a) & (deployed < b)).sum())
     return _Observed(days=days, arrival=n_committed / days,
                      per_deploy=float(planned["n_items"].mean()), interval_days=interval,
+                     gaps_days=tuple(float(g) for g in gaps),
                      attempts=len(attempts), failed_attempts=int(attempts["failed"].sum()),
                      incidents_per_day=float(service.sum()) / days,
                      failures_per_change=float(service.sum()) / max(delivered, 1),
@@ -240,6 +246,22 @@ def _mean(values: np.ndarray) -> float:
 
 # --- the closed-form step ---------------------------------------------------------------------
 
+def _slowdown(base: Scenario, obs: _Observed, interval: float) -> tuple[float, str]:
+    """Ops' slowdown after failed releases, from how the intervals between planned deploys
+    change: the median size of the steps (whole days) where consecutive intervals differ by
+    2 days or more, if most do; 0 when they keep steady, or with no train run by ops."""
+    if interval == 0 or base.on_call != "ops_escalation" or len(obs.gaps_days) < 3:
+        return 0.0, "no release train run by ops to slow down (or fewer than 3 intervals)"
+    steps = np.abs(np.diff(obs.gaps_days))
+    big = steps[steps >= 2.0]
+    if len(big) * 2 < len(steps):
+        return 0.0, (f"intervals between planned deploys keep steady ({len(big)} of "
+                     f"{len(steps)} change by 2 days or more)")
+    value = float(min(90, round(float(np.median(big)))))
+    return value, (f"median change between consecutive intervals ({len(big)} of {len(steps)} "
+                   f"change by 2 days or more): the intervals grow after failed releases")
+
+
 def _closed_form(base: Scenario, obs: _Observed) -> tuple[Scenario, list[tuple]]:
     """The base with the fields the records give directly; rows (field, method)."""
     a = base.deployment_automation
@@ -253,6 +275,11 @@ def _closed_form(base: Scenario, obs: _Observed) -> tuple[Scenario, list[tuple]]
         interval = float(min(180, max(1, round(obs.interval_days))))
         why_interval = (f"median interval between planned deploys {obs.interval_days:.2f} days, "
                         f"rounded ({obs.per_deploy:.1f} changes per planned deploy)")
+    slowdown, why_slowdown = _slowdown(base, obs, interval)
+    if slowdown > 0:
+        interval = float(min(180, max(1, round(min(obs.gaps_days)))))
+        why_interval = (f"the shortest interval between planned deploys "
+                        f"({min(obs.gaps_days):.2f} days), rounded: the intervals grow")
     p = obs.failed_attempts / max(obs.attempts, 1)
     ratio = (base.automated_deploy_failure / base.manual_deploy_failure
              if base.manual_deploy_failure > 0 else 1.0)
@@ -268,11 +295,14 @@ def _closed_form(base: Scenario, obs: _Observed) -> tuple[Scenario, list[tuple]]
     horizon = float(min(3650.0, math.ceil(obs.days) + base.warmup_days))
     s = replace(base, arrival_rate_per_day=arrival, release_interval_days=interval,
                 manual_deploy_failure=round(manual, 4), automated_deploy_failure=round(automated, 4),
-                change_size_person_hours=size, horizon_days=horizon)
+                change_size_person_hours=size, horizon_days=horizon,
+                release_slowdown_days=(slowdown if base.on_call == "ops_escalation"
+                                       else base.release_slowdown_days))
     rows = [
         ("arrival_rate_per_day", f"changes committed per day ({obs.arrival:.3f}) less the fixes "
                                  f"the model adds after automated rollbacks"),
         ("release_interval_days", why_interval),
+        ("release_slowdown_days", why_slowdown),
         ("manual_deploy_failure", f"failed deploy attempts {obs.failed_attempts} of "
                                   f"{obs.attempts} = {p:.3f} (95% CI {lo:.3f} to {hi:.3f}) = "
                                   f"manual x (1 - {a:g}) + automated x {a:g}, base's ratio kept"),

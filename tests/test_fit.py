@@ -14,6 +14,7 @@ stated tolerances (the README's validation table lists them with the last measur
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 
@@ -31,12 +32,20 @@ def _p_fail(s: devsim.Scenario) -> float:
     return s.manual_deploy_failure * (1 - a) + s.automated_deploy_failure * a
 
 
+def _exported(name: str) -> devsim.Scenario:
+    """The preset whose records are fitted. The siloed ones keep their release interval
+    (release_slowdown_days 0): with ops' slowdown a year holds 6 releases, and a fit needs
+    10; the slowdown's own estimate is tested on intervals below."""
+    s = devsim.presets()[name]
+    return replace(s, release_slowdown_days=0.0) if s.on_call == "ops_escalation" else s
+
+
 @pytest.fixture(scope="module")
 def fits(tmp_path_factory):
     out = {}
     for name in ("siloed", "siloed_automated", "collaborative"):
         folder = tmp_path_factory.mktemp(name) / "fk"
-        info = export_fourkeys(name, folder, seed=EXPORT_SEED)
+        info = export_fourkeys(_exported(name), folder, seed=EXPORT_SEED)
         out[name] = fit(folder, since=info["since"], until=info["until"], n=2, check_n=5)
     return out
 
@@ -44,7 +53,8 @@ def fits(tmp_path_factory):
 @pytest.mark.parametrize("name", ["siloed", "siloed_automated", "collaborative"])
 def test_fit_recovers_the_generating_parameters(fits, name):
     f = fits[name]
-    true, got = devsim.presets()[name], f.scenario
+    true, got = _exported(name), f.scenario
+    assert got.release_slowdown_days == 0 or got.on_call != "ops_escalation"
     assert abs(got.arrival_rate_per_day / true.arrival_rate_per_day - 1) <= 0.10
     assert got.release_interval_days == true.release_interval_days
     rows = f.measurement.log.deploys
@@ -138,3 +148,23 @@ def test_validation_figures(fits, capsys):
               + "; ".join(f"{k} {cmp.loc[k, 'simulated']:.3g} vs {cmp.loc[k, 'observed']:.3g} "
                           f"[{cmp.loc[k, 'observed_low']:.3g}, {cmp.loc[k, 'observed_high']:.3g}]"
                           for k in ("lead_time_hours", "change_failure_rate")))
+
+
+def test_slowdown_is_read_from_growing_intervals():
+    """Intervals that grow by about a week after failed releases give a 7-day slowdown and
+    the shortest interval as the train's; steady intervals give none (exact)."""
+    from devsim.fit import _Observed, _slowdown
+
+    def observed(gaps):
+        return _Observed(days=365.0, arrival=1.0, per_deploy=20.0, interval_days=28.0,
+                         gaps_days=tuple(gaps), attempts=10, failed_attempts=1,
+                         incidents_per_day=0.1, failures_per_change=0.1, n_planned=10,
+                         n_incidents=30, values={})
+
+    siloed = devsim.presets()["siloed"]
+    growing = [28.5, 35.2, 42.1, 48.9, 56.3, 49.0, 56.2]
+    assert _slowdown(siloed, observed(growing), 28.0)[0] == 7.0
+    steady = [28.1, 27.9, 28.3, 28.0, 27.8]
+    assert _slowdown(siloed, observed(steady), 28.0)[0] == 0.0
+    collaborative = devsim.presets()["collaborative"]   # no ops team runs a train
+    assert _slowdown(collaborative, observed(growing), 28.0)[0] == 0.0

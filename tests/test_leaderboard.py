@@ -28,6 +28,9 @@ SAMPLES = Path(__file__).resolve().parent.parent / "exercises" / "sample_teams"
 SHORT = Scenario(horizon_days=90.0, warmup_days=20.0)  # a quick challenge for tmp folders
 
 GOOD = "organisation: collaborative\non_call: you_build_it\nn_teams: 2\nrelease_interval_days: 0\n"
+# The collaborative preset's design: far ahead of the defaults (siloed) at any n.
+FAR_AHEAD = GOOD + ("approval: peer\ntest_automation: 0.8\ndeployment_automation: 0.9\n"
+                    "environment_automation: 0.9\nmonitoring: 0.9\nsecurity_review_share: 0.2\n")
 
 
 @pytest.fixture(scope="module")
@@ -159,8 +162,8 @@ def test_team_that_changes_the_challenge_is_not_ranked(tmp_path):
 
 
 def test_common_random_numbers_make_identical_teams_tie(tmp_path):
-    (tmp_path / "twin-1.yaml").write_text(GOOD)
-    (tmp_path / "twin-2.yaml").write_text(GOOD)
+    (tmp_path / "twin-1.yaml").write_text(FAR_AHEAD)
+    (tmp_path / "twin-2.yaml").write_text(FAR_AHEAD)
     (tmp_path / "siloed.yaml").write_text("n_developers: 8\n")  # the defaults: far behind
     table, errors = evaluate_folder(tmp_path, n=3, baseline=SHORT, executor="serial")
     assert errors == []
@@ -184,9 +187,10 @@ def test_common_random_numbers_make_identical_teams_tie(tmp_path):
 
 
 def test_a_clearly_better_team_does_not_tie(tmp_path):
-    (tmp_path / "good.yaml").write_text(GOOD)
-    (tmp_path / "better.yaml").write_text(GOOD + "test_automation: 0.9\nmonitoring: 0.9\n"
-                                          "deployment_automation: 0.9\n")
+    (tmp_path / "good.yaml").write_text(FAR_AHEAD)
+    (tmp_path / "better.yaml").write_text(FAR_AHEAD.replace("test_automation: 0.8",
+                                                            "test_automation: 0.9")
+                                          + "security_scanning: 0.9\n")
     (tmp_path / "siloed.yaml").write_text("n_developers: 8\n")
     table, _ = evaluate_folder(tmp_path, n=3, baseline=SHORT, executor="serial")
     ranks = dict(zip(table["team"], table["rank_shown"]))
