@@ -164,8 +164,32 @@ def crn():
         replace(col, name="collaborative weekly release", release_interval_days=7.0),
         replace(col, name="collaborative monitoring 0.2", monitoring=0.2),
         p["collaborative_cab"],
+        replace(sil, name="siloed twice the defects", defect_rate_per_hour=0.04),
+        replace(sil, name="siloed no slowdown", release_slowdown_days=0.0),
+        *_same_practices(),
     ]
     return compare(scenarios, n=N_REPS, seed=SEED, progress=False)
+
+
+def _same_practices() -> list[Scenario]:
+    """Siloed and collaborative structure with every practice equal (collaborative's
+    automation, peer review, continuous delivery, change size and security review share),
+    tickets picked up at once (handoff_delay_hours 0); and the siloed one with each
+    structural mechanism switched off in turn."""
+    col = presets()["collaborative"]
+    practices = {f: getattr(col, f) for f in (
+        "test_automation", "deployment_automation", "environment_automation", "monitoring",
+        "approval", "release_interval_days", "change_size_person_hours",
+        "arrival_rate_per_day", "security_review_share")}
+    sil = replace(presets()["siloed"], name="siloed structure, delay 0", handoff_delay_hours=0.0,
+                  **practices)
+    return [
+        replace(col, name="collaborative structure, delay 0", handoff_delay_hours=0.0),
+        sil,
+        replace(sil, name="siloed structure, delay 0, no clarification", clarification_share=0.0),
+        replace(sil, name="siloed structure, delay 0, context does not matter",
+                no_context_factor=1.0),
+    ]
 
 
 def _diff(results, metric, a, b):
@@ -199,11 +223,14 @@ def test_more_test_automation_does_not_raise_change_failure_rate(crn, less, more
 ])
 def test_more_deployment_automation_neither_raises_failures_nor_lowers_frequency(crn, less, more):
     """DORA (deployment automation): it neither raises the change failure rate nor lowers
-    the deployment frequency."""
+    the deployment frequency. Behind siloed's train the margin is one release in the
+    window: the train departs on the same day either way, and a manual deploy that takes
+    a day or two longer can move the first release from the warm-up into the window."""
     mean, lo, hi, msg = _diff(crn, "change_failure_rate", less, more)
     assert lo <= 0, msg
     mean, lo, hi, msg = _diff(crn, "deploy_frequency_per_day", less, more)
-    assert hi >= 0, msg
+    one_release = 1 / (presets()["siloed"].horizon_days - presets()["siloed"].warmup_days)
+    assert hi >= (-one_release if less == "siloed" else 0), msg
 
 
 @pytest.mark.slow
@@ -236,13 +263,14 @@ def test_better_monitoring_shortens_time_to_restore(crn, worse, better):
 def test_test_automation_behind_a_release_train_removes_hotfixes(crn):
     """Siloed (monthly train), test automation 0.2 -> 0.8: fewer defects escape, so fewer
     hotfix deploys are needed (rework rate and unplanned deploys fall; CIs below zero),
-    while the train keeps the planned deployment frequency where it was."""
+    and the planned deployment frequency does not fall (CI not below zero): releases fail
+    less often, so ops slow the train less."""
     low, high = "siloed", "siloed test automation 0.8"
     for metric in ("escaped_defect_rate", "rework_rate", "unplanned_deploys_per_week"):
         mean, lo, hi, msg = _diff(crn, metric, low, high)
         assert hi < 0, msg
     mean, lo, hi, msg = _diff(crn, "deploy_frequency_per_day", low, high)
-    assert lo <= 0 <= hi, msg
+    assert hi >= 0, msg
 
 
 @pytest.mark.slow
@@ -266,7 +294,9 @@ def test_more_handoff_delay_means_longer_lead_time(crn):
 def test_cab_slows_delivery_without_lowering_change_failure_rate(crn):
     """Adding a CAB to collaborative: lead time longer (CI above zero) and the change
     failure rate not lower by more than 1 percentage point (the paired CI's lower end above
-    -0.01), as DORA 2019 found for external approval."""
+    -0.01), as DORA 2019 found for external approval, although the board catches defects
+    (cab_detection > 0): approved changes go out together at its window."""
+    assert presets()["collaborative_cab"].cab_detection > 0
     mean, lo, hi, msg = _diff(crn, "lead_time_hours", "collaborative", "collaborative_cab")
     assert lo > 0, msg
     mean, lo, hi, msg = _diff(crn, "change_failure_rate", "collaborative", "collaborative_cab")
@@ -359,10 +389,9 @@ def test_presets_match_golden_results(name):
 
 # --- common random numbers per change ------------------------------------------------------
 
-#: Paired 95% CI half-width of the lead-time difference siloed -> siloed_automated (20
-#: replications, seed 2026) measured before each change drew from its own stream, when
-#: fixes created after rollbacks shifted every later change's draws.
-HALF_WIDTH_BEFORE_LINEAGE_STREAMS = 6.43
+#: The paired 95% CI of a difference must be at most this share of the CI the same runs give
+#: unpaired: common random numbers per change must pay for themselves.
+PAIRED_OVER_UNPAIRED = 0.8
 
 
 @pytest.mark.slow
@@ -385,6 +414,79 @@ def test_the_same_arrival_meets_the_same_dice_in_every_scenario():
 
 @pytest.mark.slow
 def test_lineage_streams_narrow_the_paired_interval():
-    r = compare(["siloed", "siloed_automated"], n=20, seed=2026, progress=False)
+    """siloed -> siloed_automated with a steady train (release_slowdown_days 0: the slowdown
+    loop gives the two different release schedules, so their lead times share little):
+    the paired CI half-width of the lead-time difference is at most 80% of the unpaired."""
+    p = presets()
+    a, b = (replace(p[n], release_slowdown_days=0.0) for n in ("siloed", "siloed_automated"))
+    r = compare([a, b], n=20, seed=2026, progress=False)
     mean, lo, hi = r.difference("lead_time_hours", "siloed", "siloed_automated")
-    assert (hi - lo) / 2 < HALF_WIDTH_BEFORE_LINEAGE_STREAMS, (mean, lo, hi)
+    f = r.frame
+    x, y = (f.loc[f["scenario"] == n, "lead_time_hours"].to_numpy() for n in ("siloed",
+                                                                             "siloed_automated"))
+    from devsim.stats import t975
+    unpaired = t975(len(x) - 1) * math.sqrt(x.var(ddof=1) / len(x)
+                                                          + y.var(ddof=1) / len(y))
+    assert (hi - lo) / 2 <= PAIRED_OVER_UNPAIRED * unpaired, (mean, lo, hi, unpaired)
+
+
+# --- mechanisms behind the lessons' claims (issue 10) ------------------------------------------
+
+def _means(results, metric):
+    return results.frame.groupby("scenario")[metric].mean()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, low, high", [("siloed", 0.25, 0.30), ("collaborative", 0.15, 0.22)])
+def test_unplanned_work_and_rework_take_the_share_dora_reports(crn, name, low, high):
+    """Unplanned work plus rework, as a share of all effort (mean of 20 replications):
+    25-30% siloed, 15-22% collaborative. DORA 2016: 27% for low performers, 21% for high;
+    2018: about 20% for every cluster."""
+    f = crn.frame
+    share = (f["unplanned_work_share"] + f["rework_work_share"])[f["scenario"] == name].mean()
+    assert low <= share <= high, f"{name}: unplanned + rework {share:.3f}"
+
+
+@pytest.mark.slow
+def test_firefighting_slows_delivery():
+    """Doubling the defect rate in siloed lengthens lead time (paired CI above 0), and the
+    unplanned work it brings is part of why: without minor defects' fix work the same
+    doubling costs less (the difference of the two effects' CI above 0)."""
+    sil = presets()["siloed"]
+    quiet = replace(sil, name="siloed, no minor defects", minor_defects_per_defect=0.0)
+    scenarios = [sil, replace(sil, name="twice", defect_rate_per_hour=0.04), quiet,
+                 replace(quiet, name="quiet twice", defect_rate_per_hour=0.04)]
+    r = compare(scenarios, n=N_REPS, seed=SEED, progress=False)
+    mean, lo, hi, msg = _diff(r, "lead_time_hours", "siloed", "twice")
+    assert lo > 0, msg
+    f = r.frame.pivot_table(index="replication", columns="scenario", values="lead_time_hours")
+    extra = (f["twice"] - f["siloed"]) - (f["quiet twice"] - f["siloed, no minor defects"])
+    m, lo, hi = mean_ci(extra)
+    assert m > 0, f"lead time added by minor defects' fix work: {m:.3g} h [{lo:.3g}, {hi:.3g}]"
+
+
+@pytest.mark.slow
+def test_structure_matters_beyond_ticket_delay(crn):
+    """Every practice equal and tickets picked up at once: the siloed structure still has
+    the longer lead time and time to restore (paired CIs above 0). Switching off the
+    clarification round trips shrinks the lead-time gap; with context not mattering, the
+    time-to-restore gap closes (its CI includes 0)."""
+    col, sil = "collaborative structure, delay 0", "siloed structure, delay 0"
+    for metric in ("lead_time_hours", "time_to_restore_hours"):
+        mean, lo, hi, msg = _diff(crn, metric, col, sil)
+        assert lo > 0, msg
+    mean, lo, hi, msg = _diff(crn, "lead_time_hours", sil + ", no clarification", sil)
+    assert lo > 0, msg
+    mean, lo, hi, msg = _diff(crn, "time_to_restore_hours", col,
+                              sil + ", context does not matter")
+    assert lo <= 0 <= hi or abs(mean) < 0.25, msg
+
+
+@pytest.mark.slow
+def test_ops_slowdown_is_a_reinforcing_loop(crn):
+    """Where ops answer failed releases by slowing the train (siloed), releases grow and
+    fail more often: with the slowdown on, lead time and change failure rate are higher
+    (paired CIs above 0) than with it off."""
+    for metric in ("lead_time_hours", "change_failure_rate"):
+        mean, lo, hi, msg = _diff(crn, metric, "siloed no slowdown", "siloed")
+        assert lo > 0, msg
