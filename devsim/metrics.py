@@ -25,9 +25,9 @@ from .log import EventLog
 from .registry import DORA_KEYS, LABELS, metric
 from .valuestream import STAGE_ORDER
 
-__all__ = ["dora_metrics", "deployments", "flow_metrics", "summarise", "summarised", "stage_times",
-           "utilisation", "wip_series", "security_incidents_per_week", "LABELS", "DORA_KEYS",
-           "STAGE_ORDER"]
+__all__ = ["dora_metrics", "deployments", "releases", "flow_metrics", "summarise", "summarised",
+           "stage_times", "utilisation", "wip_series", "security_incidents_per_week", "LABELS",
+           "DORA_KEYS", "STAGE_ORDER"]
 
 # One-number metrics added with @summarised (beyond the DORA and flow families below).
 _SUMMARISED: dict[str, Callable[[EventLog], float]] = {}
@@ -85,6 +85,43 @@ def deployments(log: EventLog) -> pd.DataFrame:
         out["failed"] = out["failed_attempt"] | out["caused_incident"]
         return out.reset_index()
     return log.derived("deployments", make)
+
+
+def releases(log: EventLog) -> pd.DataFrame:
+    """Every planned deployment of the run in time order: the release train as a time series.
+
+    Reads :func:`deployments` (hotfixes and fix-only deployments left out). Unlike the
+    one-number metrics it keeps the whole run, warm-up included, because the release
+    cadence evolves from the first day; select ``time >= log.start_hours`` for the
+    measurement window.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per planned deployment: ``deployment`` (id), ``time`` (hours, when it
+        reached production), ``day`` (``time / 24``), ``n_items`` (changes it carried),
+        ``failed`` (it needed immediate intervention: a failed attempt, or an incident a
+        change in it caused) and ``interval_days`` (days since the previous planned
+        deployment; NaN for the first).
+
+    See Also
+    --------
+    deployments : every deployment, hotfixes included.
+    """
+    dep = deployments(log)
+    columns = ["deployment", "time", "day", "n_items", "failed", "interval_days"]
+    if not len(dep):
+        return pd.DataFrame(columns=columns)
+    planned = dep[~dep["rework"].astype(bool)].sort_values(["time", "deployment"], kind="mergesort")
+    time = planned["time"].astype(float)
+    return pd.DataFrame({
+        "deployment": planned["deployment"].to_numpy(),
+        "time": time.to_numpy(),
+        "day": (time / 24.0).to_numpy(),
+        "n_items": planned["n_items"].astype(int).to_numpy(),
+        "failed": planned["failed"].astype(bool).to_numpy(),
+        "interval_days": (time.diff() / 24.0).to_numpy(),
+    }, columns=columns)
 
 
 def dora_metrics(log: EventLog) -> dict[str, float]:

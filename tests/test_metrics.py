@@ -45,7 +45,7 @@ import pandas as pd
 import pytest
 
 from devsim.log import DEPLOY_COLUMNS, INCIDENT_COLUMNS, ITEM_COLUMNS, STAGE_COLUMNS, EventLog
-from devsim.metrics import (dora_metrics, flow_metrics, security_incidents_per_week,
+from devsim.metrics import (dora_metrics, flow_metrics, releases, security_incidents_per_week,
                             stage_times, summarise, utilisation, wip_series)
 
 NAN = math.nan
@@ -208,6 +208,27 @@ def test_rework_rate_is_the_share_of_unplanned_deploys(log):
 
 
 # --- flow ---------------------------------------------------------------------------------------
+
+def test_releases_are_the_planned_deployments_of_the_whole_run_in_time_order(log):
+    # Planned (not rework): 5 (t=60, before the window, caused incident 3), 0 (110), 1 (160,
+    # caused incident 0), 2 (175, a failed attempt, 0 changes), 4 (230). 3 and 6 are rework.
+    rel = releases(log)
+    assert list(rel.columns) == ["deployment", "time", "day", "n_items", "failed",
+                                 "interval_days"]
+    assert rel["deployment"].tolist() == [5, 0, 1, 2, 4]
+    assert rel["time"].tolist() == [60.0, 110.0, 160.0, 175.0, 230.0]
+    assert rel["day"].tolist() == [2.5, 110 / 24, 160 / 24, 175 / 24, 230 / 24]
+    assert rel["n_items"].tolist() == [1, 1, 1, 0, 1]
+    assert rel["failed"].tolist() == [True, False, True, True, False]
+    assert math.isnan(rel["interval_days"].iloc[0])
+    assert rel["interval_days"].iloc[1:].tolist() == pytest.approx([50 / 24, 50 / 24, 15 / 24,
+                                                                     55 / 24], abs=1e-12)
+
+
+def test_releases_of_a_log_without_deploys_is_an_empty_table():
+    rel = releases(_log(deploys=[], incidents=[]))
+    assert rel.empty and "interval_days" in rel.columns
+
 
 def test_throughput_and_mean_flow_time(log):
     # 4 changes delivered in 10 days = 0.4 per day; flow times 60, 40, 100, 20: mean 55.

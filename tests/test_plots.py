@@ -1,6 +1,7 @@
 """Plots: each function returns a labelled Figure built without pyplot, showing the right numbers.
 
-Runs are short (90 days) with two replications, on the serial executor.
+Runs are short (90 days) with two replications, on the serial executor; the release loop's
+runs are a year long (the loop needs months to show), 4 runs of about 50 ms.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import matplotlib
 matplotlib.use("Agg")  # unit tests only; notebooks choose their own backend
 
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
@@ -24,9 +26,10 @@ from matplotlib.text import Text
 
 from devsim import compare, dora, presets, run, sweep
 from devsim import plots
-from devsim.experiment import Results
-from devsim.log import EventLog
-from devsim.metrics import dora_metrics, flow_metrics, stage_times, utilisation
+from devsim.experiment import Results, mean_ci
+from devsim.log import INCIDENT_COLUMNS, EventLog
+from devsim.metrics import (deployments, dora_metrics, flow_metrics, releases, stage_times,
+                            utilisation)
 from devsim.plots.dora import band_regions, change_text
 from devsim.registry import DORA_KEYS, column_title, format_value, metric, scale_for
 from devsim.valuestream import VALUE_STREAM, Stage, ValueStream
@@ -456,6 +459,7 @@ def _all_figures(results, logs):
         "value_stream_map": lambda: plots.value_stream_map(logs),
         "utilisation_chart": lambda: plots.utilisation_chart(logs["siloed"]),
         "step_through": lambda: plots.step_through(logs["siloed"], 40 * 24.0),
+        "release_loop": lambda: plots.release_loop(logs),
     }
 
 
@@ -494,7 +498,7 @@ logs = {x.name: run(x, seed=3) for x in s}
 figs = [plots.dora_dashboard(res, baseline='siloed'), plots.compare_dora(res),
         plots.cumulative_flow(logs['siloed']), plots.lead_time_distribution(logs),
         plots.value_stream_map(logs), plots.utilisation_chart(logs['siloed']),
-        plots.step_through(logs['siloed'], 200.0)]
+        plots.step_through(logs['siloed'], 200.0), plots.release_loop(logs)]
 for f in figs:
     f.savefig(io.BytesIO(), format='png')
     f._repr_png_()
@@ -541,3 +545,138 @@ def test_no_tile_shows_a_band_that_does_not_contain_its_value():
             assert tile["band"].startswith("beyond"), tile
         else:
             assert tile["band"] in ("", f"band: {c.band.split(' (')[0]}", f"band: {c.band}"), tile
+
+
+# --- the release loop (lesson 01) -------------------------------------------------------------
+
+_LOOP_DEPLOY_COLUMNS = ["deploy_id", "kind", "started", "time", "n_items", "failed", "rework"]
+
+
+def _release_log(deploys, incidents=(), days=30.0) -> EventLog:
+    """A hand-built log of planned deployments (day, changes, failed attempt) and hotfixes."""
+    rows = [(i, kind, day * 24 - 1, day * 24, n, failed, kind == "hotfix")
+            for i, (day, n, failed, kind) in enumerate(deploys)]
+    inc = [(k, 0, dep, "defect", day * 24, day * 24, day * 24 + 5, "ops", "hotfix")
+           for k, (dep, day) in enumerate(incidents)]
+    return EventLog.from_frames(
+        deploys=pd.DataFrame.from_records(rows, columns=_LOOP_DEPLOY_COLUMNS),
+        incidents=pd.DataFrame.from_records(inc, columns=list(INCIDENT_COLUMNS)),
+        start_hours=0.0, end_hours=days * 24)
+
+
+def _two_hand_built_runs():
+    # Run A in 10-day periods: days 2 (2 changes) and 5 (4, a failed attempt) in period 1;
+    # day 12 (6, its change fails in production: incident on deploy 2) in period 2, a hotfix
+    # on day 14 (not a release); day 25 (10) in period 3.
+    a = _release_log([(2, 2, False, "release"), (5, 4, True, "release"),
+                      (12, 6, False, "release"), (14, 1, False, "hotfix"),
+                      (25, 10, False, "release")], incidents=[(2, 13)])
+    # Run B: day 3 (2 changes, failed attempt) in period 1, nothing in period 2, day 23 (8).
+    b = _release_log([(3, 2, True, "release"), (23, 8, False, "release")])
+    return a, b
+
+
+def test_release_loop_series_of_hand_built_runs_gives_known_sizes_and_failure_rates():
+    a, b = _two_hand_built_runs()
+    s = plots.release_loop_series({"team": [a, b]}, period=10.0).set_index("period")
+    assert s.index.tolist() == [1, 2, 3]
+    assert s["start_day"].tolist() == [0.0, 10.0, 20.0] and s["end_day"].tolist() == [10, 20, 30]
+    assert s["replications"].tolist() == [2, 2, 2] and s["n"].tolist() == [2, 1, 2]
+    assert s["releases"].tolist() == [1.5, 0.5, 1.0]
+    # Period 1: A's mean size 3 and failure rate 1/2, B's 2 and 1; intervals: A's 3 days
+    # (its first release has none), B none.
+    assert s.loc[1, "size"] == 2.5 and s.loc[1, "cfr"] == 0.75
+    assert (s.loc[1, "size_low"], s.loc[1, "size_high"]) == pytest.approx(mean_ci([3, 2])[1:])
+    assert (s.loc[1, "cfr_low"], s.loc[1, "cfr_high"]) == pytest.approx(mean_ci([0.5, 1])[1:])
+    assert s.loc[1, "interval_days"] == pytest.approx(3.0) and math.isnan(s.loc[1, "interval_low"])
+    # Period 2: only A released (6 changes, failed by the incident, 7 days after day 5).
+    assert (s.loc[2, "size"], s.loc[2, "cfr"]) == (6.0, 1.0)
+    assert s.loc[2, "interval_days"] == pytest.approx(7.0) and math.isnan(s.loc[2, "size_low"])
+    # Period 3: A 10 changes, 13 days after day 12; B 8 changes, 20 days after day 3.
+    assert (s.loc[3, "size"], s.loc[3, "cfr"]) == (9.0, 0.0)
+    assert s.loc[3, "interval_days"] == pytest.approx(16.5)
+    assert math.isnan(s.loc[3, "planned_interval_days"])   # hand-built: no scenario
+
+
+def test_release_loop_series_takes_one_log_a_list_or_a_dict_and_rejects_others():
+    a, b = _two_hand_built_runs()
+    one = plots.release_loop_series(a, period=10.0)
+    assert one["scenario"].unique().tolist() == ["run"] and one["n"].tolist() == [1, 1, 1]
+    assert one["cfr"].tolist() == [0.5, 1.0, 0.0]
+    assert plots.release_loop_series([a, b], period=10.0)["replications"].eq(2).all()
+    both = plots.release_loop_series({"A": a, "B": [b]}, period=10.0)
+    assert both["scenario"].unique().tolist() == ["A", "B"]
+    assert len(plots.release_loop_series(a, period="week")) == 5   # 30 days: 4 weeks and 2 days
+    for bad in ("fortnight", 0, -3.0, float("nan"), True):
+        with pytest.raises(ValueError, match=r"period: "):
+            plots.release_loop_series(a, period=bad)
+    for bad in ("log", 3, {"A": "log"}, {"A": []}, {}):
+        with pytest.raises(ValueError, match=r"logs: expected"):
+            plots.release_loop_series(bad)
+
+
+@pytest.fixture(scope="module")
+def weekly_train():
+    """A siloed year with a weekly train, with and without ops' freeze after failures."""
+    s = replace(presets()["siloed"], release_interval_days=7.0)
+    return {"freeze": [run(s, seed=SEED, replication=r) for r in range(2)],
+            "no freeze": [run(replace(s, release_slowdown_days=0.0), seed=SEED, replication=r)
+                          for r in range(2)]}
+
+
+def test_release_sizes_add_up_to_the_changes_deployed(weekly_train):
+    for log in weekly_train["freeze"] + weekly_train["no freeze"]:
+        rel = releases(log)
+        dep = deployments(log)
+        fix_only = dep[(dep["kind"] != "hotfix") & dep["rework"]]["n_items"].sum()
+        assert rel["n_items"].sum() + fix_only == log.items["deployed"].notna().sum()
+        s = plots.release_loop_series(log)
+        assert (s["releases"] * s["size"]).fillna(0).sum() == pytest.approx(rel["n_items"].sum())
+        assert s["releases"].sum() == len(rel)
+
+
+def test_without_the_freeze_the_train_keeps_its_interval_and_with_it_drifts(weekly_train):
+    for log in weekly_train["no freeze"]:
+        gaps = releases(log)["interval_days"].dropna()
+        assert gaps.mean() == pytest.approx(7.0, abs=0.5), "no freeze: a weekly train stays weekly"
+    s = plots.release_loop_series(weekly_train, period="quarter").set_index(["scenario", "period"])
+    assert s["planned_interval_days"].eq(7.0).all()
+    calm, loop = s.loc["no freeze"], s.loc["freeze"]
+    assert calm["interval_days"].between(6.5, 7.5).all()
+    # The loop: intervals and release sizes grow quarter by quarter, and the last quarter's
+    # releases are bigger and fail more often than without the freeze.
+    assert loop.loc[4, "interval_days"] > 3 * 7.0
+    assert loop.loc[4, "size"] > 2 * loop.loc[1, "size"]
+    assert loop.loc[4, "size"] > 2 * calm.loc[4, "size"]
+    assert loop.loc[4, "cfr"] >= calm.loc[4, "cfr"]
+
+
+def test_release_loop_draws_the_series_with_bands_and_units(weekly_train):
+    series = plots.release_loop_series(weekly_train)
+    fig = plots.release_loop(weekly_train)
+    _check_figure(fig, {"x": ("Month",), "y": ("Days", "Changes", "(%)")})
+    assert len(fig.axes) == 3
+    interval_ax, size_ax, cfr_ax = fig.axes
+    assert cfr_ax.get_ylabel() == column_title("change_failure_rate", (100.0, "%"))
+    for ax, col, factor in ((interval_ax, "interval_days", 1), (size_ax, "size", 1),
+                            (cfr_ax, "cfr", 100)):
+        lines = [ln for ln in ax.lines if ln.get_label() in weekly_train]
+        assert [ln.get_label() for ln in lines] == ["freeze", "no freeze"]
+        for ln in lines:
+            s = series[series["scenario"] == ln.get_label()].dropna(subset=[col])
+            assert list(ln.get_xdata()) == s["period"].tolist()
+            assert list(ln.get_ydata()) == pytest.approx((s[col] * factor).tolist())
+        assert len(ax.collections) == 2, "one 95% CI band per scenario"
+    planned = [ln for ln in interval_ax.lines if ln.get_label() == "planned interval"]
+    assert len(planned) == 1 and list(planned[0].get_ydata()) == [7.0, 7.0]
+    assert cfr_ax.get_ylim()[1] <= 105
+    # The table draws the same figure; one without the columns is refused.
+    again = plots.release_loop(series)
+    assert [ln.get_ydata().tolist() for ln in again.axes[1].lines] == \
+        [ln.get_ydata().tolist() for ln in size_ax.lines]
+    assert "Month" in again.axes[2].get_xlabel()
+    with pytest.raises(ValueError, match=r"logs: the table lacks columns"):
+        plots.release_loop(series.drop(columns=["cfr"]))
+    quarter = plots.release_loop(weekly_train, period="quarter")
+    assert quarter.axes[2].get_xlabel().startswith("Quarter")
+    _render(fig)

@@ -11,7 +11,9 @@ Where things live:
   map and utilisation, drawn from event logs;
 * :mod:`~devsim.plots.board`: the board of a run at one moment (:func:`step_through`);
 * :mod:`~devsim.plots.sweep`: a metric against a swept field (:func:`sweep_curve`);
-* :mod:`~devsim.plots.waterfall`: each group's share of a difference (:func:`waterfall`).
+* :mod:`~devsim.plots.waterfall`: each group's share of a difference (:func:`waterfall`);
+* :mod:`~devsim.plots.loop`: the release loop month by month: interval, release size and
+  change failure rate over replications (:func:`release_loop`, :func:`release_loop_series`).
 
 Design choices, for a room with a projector:
 
@@ -34,6 +36,7 @@ from .base import (BETTER_COLOUR, CLUSTER_COLOURS, OKABE_ITO, PALETTE, WORSE_COL
 from .board import step_through
 from .dora import compare_dora, dora_dashboard, dora_tiles, dora_tiles_html
 from .flow import cumulative_flow, lead_time_distribution, utilisation_chart, value_stream_map
+from .loop import release_loop, release_loop_series
 from .sweep import sweep_curve
 from .team import team_trend
 from .transformation import transformation_curve
@@ -42,7 +45,8 @@ from .waterfall import waterfall
 __all__ = ["PALETTE", "OKABE_ITO", "CLUSTER_COLOURS", "BETTER_COLOUR", "WORSE_COLOUR",
            "format_metric", "dora_tiles", "dora_tiles_html", "dora_dashboard", "compare_dora",
            "cumulative_flow", "lead_time_distribution", "value_stream_map", "utilisation_chart",
-           "sweep_curve", "step_through", "waterfall", "transformation_curve"]
+           "sweep_curve", "step_through", "waterfall", "transformation_curve", "release_loop",
+           "release_loop_series"]
 
 
 def __getattr__(name: str):
