@@ -25,9 +25,10 @@ class Ex07GoalsAndMetrics(ClusterExercise):
     hints = (
         "Check where siloed falls short: `classify_all(replicate(ex.start, n=5).frame.mean("
         "numeric_only=True))`. Each key fails for a different reason.",
-        "Deploy frequency and lead time need a short release cadence and no CAB; change failure "
-        "rate needs automated testing and deploys; time to restore needs the people who build a "
-        "change to run it.",
+        "Deploy frequency needs a short release cadence and no CAB; change failure rate needs "
+        "automated tests and deploys; time to restore needs failures caught early and rolled "
+        "back by the pipeline; lead time needs fewer handoffs: with all of that but four "
+        "separate teams, each change still waits in their queues (`stage_times()`).",
         "The collaborative preset reaches High or better on all four keys with the same 11 people "
         "(cross-functional teams, peer review, continuous delivery and automation): "
         "`answer = presets()['collaborative']`",
