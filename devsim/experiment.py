@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, NamedTuple, Sequence
 
+import numpy as np
 import pandas as pd
 
 from .log import EventLog
@@ -654,10 +655,11 @@ def _progress_bar(tasks: list, workers: int, in_process: bool, expected: float):
     return bar
 
 
-def _execute(tasks: list, executor, progress) -> list[dict[str, float]]:
+def _execute(tasks: list, executor, progress, fn: Callable | None = None) -> list:
     # By default a bar only where someone watches (a terminal or a notebook, not a CI log
     # or a pipe), and only for work long enough to wait for: many runs, or runs whose
     # estimated cost (estimate_seconds) is over PROGRESS_AFTER_SECONDS.
+    fn = fn or _one
     in_process = executor == "serial" or (executor is None and len(tasks) == 1)
     workers = 1 if in_process else _workers(executor)
     show = progress
@@ -677,13 +679,13 @@ def _execute(tasks: list, executor, progress) -> list[dict[str, float]]:
                     scale = bar.total if len(tasks) == 1 else 1.0
                     report = (lambda f, i=i, scale=scale:  # noqa: E731
                               bar.update((i + f) * scale - bar.n))
-                out.append(_one(t, report))
+                out.append(fn(t, report))
             return out
         if executor is not None and not isinstance(executor, Executor):
             raise ValueError(f"executor: {executor!r} is not allowed; give None, 'serial' or a "
                              "concurrent.futures.Executor")
         ex = executor or _pool()
-        futures = [ex.submit(_one, t) for t in tasks]
+        futures = [ex.submit(fn, t) for t in tasks]
         if bar is not None:
             from concurrent.futures import FIRST_COMPLETED, wait
 
@@ -810,70 +812,215 @@ def sweep(scenario: Scenario | str, field_name: str, values: Sequence[Any], n: i
                    extra=[{field_name: v} for v in values])
 
 
-def transformation(before: Scenario | str, after: Scenario | str, *, invest_share: float = 0.25,
-                   invest_months: int = 3, months: int = 12, n: int = 10,
-                   seed: int = DEFAULT_SEED, executor: Executor | str | None = None,
-                   progress: bool | None = None) -> pd.DataFrame:
-    """A transformation as three steady states laid out month by month.
+#: Columns of :func:`transformation`'s table that hold one run's week (the rest are labels
+#: and running totals).
+JOURNEY_WEEK_COLUMNS = ("changes", "lead_time_hours", "effort_person_hours",
+                        "invested_person_hours", "person_hours", "test_automation",
+                        "deployment_automation", "environment_automation")
+_AUTOMATION_FIELDS = ("test_automation", "deployment_automation", "environment_automation")
 
-    Until month 0 the organisation works as ``before``. For ``invest_months`` it still works
-    the ``before`` way while ``invest_share`` of everyone's working week goes to building
-    the new pipeline and learning the new ways (less capacity for delivery, same pay).
-    From then on it works as ``after``. Each phase is a separate steady-state run (the model
-    does not simulate the switch-over itself), so the table shows the direction and size of
-    the dip, not its exact shape.
+
+def _investment_end(log: EventLog, steps: list, rate: float) -> float:
+    """When the run stopped investing: read from the log alone. The model logs a step every
+    ``automation_step_person_hours / rate`` hours from the end of the warm-up; if the next
+    step was due before the run ended and is not there, everything was built."""
+    if rate <= 0:
+        return log.start_hours
+    step_ph = float(log.meta["scenario"]["automation_step_person_hours"])
+    gap = step_ph / rate
+    last = steps[-1]["time"] if steps else log.start_hours
+    return last if last + gap < log.end_hours - 1e-9 else log.end_hours
+
+
+def journey_weeks(log: EventLog, weeks: int) -> pd.DataFrame:
+    """One run of a transformation, week by week from the end of its warm-up.
+
+    Week *k* (from 1) covers hours ``[start + 168 (k - 1), start + 168 k)`` of the run, where
+    ``start`` is the end of the warm-up (``log.start_hours``), when the investment begins.
+
+    Parameters
+    ----------
+    log : EventLog
+        A run of :func:`devsim.model.run` (its ``meta`` holds the scenario, and with
+        ``improvement_share`` > 0 the ``automation_steps`` the run built).
+    weeks : int
+        Weeks to report.
 
     Returns
     -------
     pandas.DataFrame
-        One row per month (``month`` from -3 to ``months``) with ``phase``, the phase's mean
-        ``throughput_per_day``, ``lead_time_hours``, ``change_failure_rate``,
-        ``cost_per_change`` (everyone's paid hours x cost rate / changes delivered, per
-        30-day month, investment time included), and the running totals
-        ``cumulative_changes`` and ``cumulative_cost``.
+        One row per week: ``week``; ``changes`` (features that reached production that
+        week); ``lead_time_hours`` (median commit-to-production time of every change deployed
+        that week, NaN in a week without one); ``effort_person_hours`` (the effort of every
+        stage row that finished that week: planned, rework and unplanned work);
+        ``invested_person_hours`` (hours spent building automation that week: everyone's
+        working week times ``improvement_share``, from the end of the warm-up until the last
+        automation step); ``person_hours`` (the two together); and the three automation
+        levels at the week's end.
     """
+    start = log.start_hours
+    edges = start + 168.0 * np.arange(weeks + 1)
+    out = pd.DataFrame({"week": np.arange(1, weeks + 1)})
+
+    def week_of(times: pd.Series) -> pd.Series:
+        return np.floor((times - start) / 168.0).astype("int64") + 1
+
+    items = log.items
+    done = items[items["deployed"].notna()]
+    done = done.assign(week=week_of(done["deployed"]),
+                       lead=done["deployed"] - done["committed"])
+    done = done[(done["week"] >= 1) & (done["week"] <= weeks)]
+    features = done[done["kind"] == "feature"]
+    out["changes"] = features.groupby("week").size().reindex(out["week"], fill_value=0).to_numpy()
+    out["lead_time_hours"] = done.groupby("week")["lead"].median().reindex(out["week"]).to_numpy()
+    st = log.stages
+    st = st.assign(week=week_of(st["finished"]))
+    st = st[(st["week"] >= 1) & (st["week"] <= weeks)]
+    out["effort_person_hours"] = (st.groupby("week")["effort_person_hours"].sum()
+                                  .reindex(out["week"], fill_value=0.0).to_numpy())
+    scenario = log.meta["scenario"]
+    share = float(scenario.get("improvement_share", 0.0))
+    rate = log.headcount * log.work_hours_per_week / 168.0 * share  # person-hours per hour
+    steps = list(log.meta.get("automation_steps", []))
+    until = _investment_end(log, steps, rate)
+    out["invested_person_hours"] = np.clip(np.minimum(edges[1:], until) - edges[:-1], 0.0,
+                                           None) * rate
+    out["person_hours"] = out["effort_person_hours"] + out["invested_person_hours"]
+    for name in _AUTOMATION_FIELDS:
+        level = np.full(weeks, float(scenario[name]))
+        for step in steps:
+            if step["field"] == name:
+                level[edges[1:] >= step["time"]] = step["level"]
+        out[name] = level
+    return out
+
+
+def _journey_task(task: tuple[Scenario, int, int, int], progress=None) -> pd.DataFrame:
+    scenario, seed, replication, weeks = task
+    return journey_weeks(run(scenario, seed=seed, replication=replication, progress=progress),
+                         weeks)
+
+
+#: Longest transformation, in months of 30 days (the Scenario allows 3,650 simulated days).
+MAX_JOURNEY_MONTHS = 120
+
+
+def transformation(before: Scenario | str, after: Any = None, *, invest_share: float = 0.25,
+                   invest_months: Any = None, months: int = 24, n: int = 10,
+                   seed: int = DEFAULT_SEED, executor: Executor | str | None = None,
+                   progress: bool | None = None) -> pd.DataFrame:
+    """One organisation followed week by week while it builds its own automation, against
+    itself not investing, on common random numbers.
+
+    From the end of the warm-up the *investing* organisation (``before`` with
+    ``improvement_share=invest_share``) spends that share of everyone's working week
+    building automation: its planned work slows by the same share, and every
+    ``automation_step_person_hours`` invested raises the lowest of test, deployment and
+    environment automation by 0.1 until each is built; then the investment stops and the
+    time returns to delivery. Automation then cuts the effort each change needs (manual
+    tests, environments, deploys, failed deploys, rework) and the toil. The *baseline* is the
+    same organisation with ``improvement_share=0``: nothing improves. Replication *i* of both
+    runs on the same random numbers, so the gap between the curves is the investment's.
+
+    Nothing of the "after" state is an input: the dip (its depth, how long it lasts) and the
+    break-even week emerge from ``invest_share`` and the effort per step.
+
+    **Cost** is people's time spent: the effort of every stage row of the event log that
+    finished in the week (planned work, rework and unplanned work), plus the hours invested
+    in automation, times ``cost_per_person_hour``. **Cost per change** is cumulative: the
+    cost so far over the changes (features) delivered so far. **Break-even**
+    (:func:`devsim.plots.transformation.break_even`): the first week from which the
+    investing organisation's cumulative cost per change stays at or below the baseline's
+    until the end of the run, after having been above it; per replication, and on the mean
+    over replications.
+
+    Parameters
+    ----------
+    before : Scenario or str
+        The organisation as it is (a preset name, a YAML file or a Scenario). Its own
+        ``improvement_share`` is replaced by ``invest_share`` (investing) and 0 (baseline);
+        ``horizon_days`` becomes ``warmup_days + 30 * months``.
+    after, invest_months
+        Removed: the state after is no longer an input (the organisation builds it) and the
+        investment ends when the automation is built. Passing either raises TypeError.
+    invest_share : float
+        Share of everyone's working week spent building automation, 0 to 0.75. With 0 the
+        two organisations are the same: identical curves, no dip, no break-even.
+    months : int
+        Months of 30 days followed after the warm-up (whole weeks are reported).
+    n, seed, executor, progress
+        As in :func:`compare`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per ``organisation`` (``"investing"`` or ``"baseline"``), ``replication`` and
+        ``week``, with :data:`JOURNEY_WEEK_COLUMNS` (see :func:`journey_weeks`), ``cost``
+        (the week's person-hours times the cost rate) and the running totals
+        ``cumulative_changes``, ``cumulative_person_hours``, ``cumulative_cost``,
+        ``person_hours_per_change`` and ``cost_per_change`` (NaN before the first change is
+        delivered). ``attrs`` holds ``scenario``, ``invest_share``, ``months``, ``weeks``,
+        ``n``, ``seed``, ``cost_per_person_hour`` and ``automation_step_person_hours``.
+
+    See Also
+    --------
+    devsim.plots.transformation_curve : the figure, with the break-even week marked.
+    devsim.plots.transformation.break_even : the break-even week and its uncertainty.
+    """
+    if after is not None:
+        raise TypeError("after: transformation no longer takes an 'after' scenario; the "
+                        "organisation builds its own automation (improvement_share, "
+                        "automation_step_person_hours): give only before and invest_share")
+    if invest_months is not None:
+        raise TypeError("invest_months: no longer used; the investment runs until the "
+                        "automation is built (automation_step_person_hours per step of 0.1): "
+                        "leave it out")
     n = _check_n(n)
     seed = _check_seed(seed)
     _check_executor(executor)
     _check_progress(progress)
-    a, b = resolve_scenario(before), resolve_scenario(after)
+    a = resolve_scenario(before)
     if isinstance(invest_share, bool) or not isinstance(invest_share, numbers.Real) \
             or not 0.0 <= float(invest_share) <= 0.75:
         raise ValueError(f"invest_share: {_short(invest_share)} is not allowed; give a share "
                          "from 0 to 0.75")
     invest_share = float(invest_share)
+    longest = min(MAX_JOURNEY_MONTHS, int((3650 - a.warmup_days) // 30))
     m = _whole(months)
-    if m is None or not 1 <= m <= 120:
+    if m is None or not 1 <= m <= longest:
         raise ValueError(f"months: {_short(months)} is not allowed; give a whole number from 1 "
-                         "to 120")
+                         f"to {longest}" + (f" (with a warm-up of {a.warmup_days:g} days)"
+                                            if longest < MAX_JOURNEY_MONTHS else ""))
     months = m
-    im = _whole(invest_months)
-    if im is None or not 0 <= im <= months:
-        raise ValueError(f"invest_months: {_short(invest_months)} is not allowed; give a whole "
-                         f"number from 0 to months ({months})")
-    invest_months = im
-    building = replace(a, name=f"{a.name} (building)",
-                       work_hours_per_week=max(a.work_hours_per_week * (1 - invest_share), 10.0))
-    phases = [(a, "before"), (building, "building"), (b, "after")]
-    res = compare([s for s, _ in phases], n=n, seed=seed, executor=executor, progress=progress)
-    means = res.frame.groupby("scenario", sort=False)[
-        ["throughput_per_day", "lead_time_hours", "change_failure_rate"]].mean()
-    labels = list(res.scenarios)
-    rows = []
-    total_changes = total_cost = 0.0
-    for month in range(-3, months + 1):
-        k = 0 if month < 0 else (1 if month < invest_months else 2)
-        scenario, phase = phases[k]
-        paid = b if k == 2 else a  # while building, people are paid their full week
-        cost = paid.headcount * paid.work_hours_per_week * 30 / 7 * paid.cost_per_person_hour
-        m = means.loc[labels[k]]
-        changes = float(m["throughput_per_day"]) * 30
-        total_changes += changes
-        total_cost += cost
-        rows.append({"month": month, "phase": phase, **m.to_dict(),
-                     "cost_per_change": cost / changes if changes else math.nan,
-                     "cumulative_changes": total_changes, "cumulative_cost": total_cost})
-    return pd.DataFrame(rows)
+    weeks = 30 * months // 7
+    baseline = replace(a, name=f"{a.name} (not investing)", improvement_share=0.0,
+                       horizon_days=a.warmup_days + 30.0 * months)
+    investing = replace(baseline, name=f"{a.name} (investing {invest_share:.0%})",
+                        improvement_share=invest_share)
+    arms = (("investing", investing), ("baseline", baseline))
+    tasks = [(s, seed, r, weeks) for _, s in arms for r in range(n)]
+    tables = _execute(tasks, executor, progress, fn=_journey_task)
+    parts = []
+    for i, table in enumerate(tables):
+        label = arms[i // n][0]
+        parts.append(table.assign(organisation=label, replication=i % n))
+    j = pd.concat(parts, ignore_index=True)
+    j.insert(0, "organisation", j.pop("organisation"))
+    j.insert(1, "invest_share", np.where(j["organisation"] == "investing", invest_share, 0.0))
+    j.insert(2, "replication", j.pop("replication"))
+    rate = a.cost_per_person_hour
+    j["cost"] = j["person_hours"] * rate
+    g = j.groupby(["organisation", "replication"], sort=False)
+    j["cumulative_changes"] = g["changes"].cumsum()
+    j["cumulative_person_hours"] = g["person_hours"].cumsum()
+    j["cumulative_cost"] = j["cumulative_person_hours"] * rate
+    delivered = j["cumulative_changes"].where(j["cumulative_changes"] > 0)
+    j["person_hours_per_change"] = j["cumulative_person_hours"] / delivered
+    j["cost_per_change"] = j["person_hours_per_change"] * rate
+    j.attrs.update(scenario=a.name, invest_share=invest_share, months=months, weeks=weeks, n=n,
+                   seed=seed, cost_per_person_hour=rate,
+                   automation_step_person_hours=a.automation_step_person_hours)
+    return j
 
 
 def combine(*parts: Results) -> Results:

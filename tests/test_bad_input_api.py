@@ -422,7 +422,7 @@ def test_a_bad_n_is_named(fn, n, short):
         "replicate": lambda: replicate(short, n=n, executor="serial"),
         "sweep": lambda: sweep(short, "n_ops", [1, 2], n=n, executor="serial"),
         "run_logs": lambda: run_logs(short, n=n),
-        "transformation": lambda: transformation(short, short, n=n, executor="serial"),
+        "transformation": lambda: transformation(short, n=n, executor="serial"),
     }[fn]
     with pytest.raises(ValueError, match=r"^n: .* is not allowed; give a whole number"):
         call()
@@ -437,8 +437,7 @@ def test_a_bad_seed_is_named(fn, seed, short):
         "replicate": lambda: replicate(short, n=1, seed=seed, executor="serial"),
         "sweep": lambda: sweep(short, "n_ops", [1], n=1, seed=seed, executor="serial"),
         "run_logs": lambda: run_logs(short, n=1, seed=seed),
-        "transformation": lambda: transformation(short, short, n=1, seed=seed,
-                                                 executor="serial"),
+        "transformation": lambda: transformation(short, n=1, seed=seed, executor="serial"),
         "LogCache.get": lambda: LogCache().get(short, seed),
     }[fn]
     with pytest.raises(ValueError, match=r"^seed: .* is not allowed; give a whole number >= 0"):
@@ -478,13 +477,24 @@ def test_numpy_integers_are_accepted_for_n_seed_and_replication(kind, short):
     (lambda s: sweep(s, "n_ops", 3), TypeError, "values: "),
     (lambda s: sweep(s, "n_ops", [2.5]), ScenarioError, "n_ops: 2.5"),
     (lambda s: sweep(s, "n_ops", [1], apply="x"), TypeError, "apply: "),
-    (lambda s: transformation(s, s, invest_share=0.9), ValueError, "invest_share: "),
-    (lambda s: transformation(s, s, invest_share=True), ValueError, "invest_share: "),
-    (lambda s: transformation(s, s, invest_share=math.nan), ValueError, "invest_share: "),
-    (lambda s: transformation(s, s, months=0), ValueError, "months: "),
-    (lambda s: transformation(s, s, months=2.5), ValueError, "months: "),
-    (lambda s: transformation(s, s, invest_months=13), ValueError, "invest_months: "),
-    (lambda s: transformation(s, s, invest_months=-1), ValueError, "invest_months: "),
+    (lambda s: transformation(s, invest_share=0.9), ValueError,
+     "invest_share: 0.9 is not allowed; give a share from 0 to 0.75"),
+    (lambda s: transformation(s, invest_share=True), ValueError, "invest_share: True"),
+    (lambda s: transformation(s, invest_share=math.nan), ValueError, "invest_share: nan"),
+    (lambda s: transformation(s, invest_share="0.2"), ValueError, "invest_share: '0.2'"),
+    (lambda s: transformation(s, months=0), ValueError,
+     "months: 0 is not allowed; give a whole number from 1 to 120"),
+    (lambda s: transformation(s, months=2.5), ValueError, "months: 2.5"),
+    (lambda s: transformation(replace(s, horizon_days=3010, warmup_days=3000), months=30),
+     ValueError,
+     "months: 30 is not allowed; give a whole number from 1 to 21 (with a warm-up of 3000 days)"),
+    (lambda s: transformation(s, s), TypeError,
+     "after: transformation no longer takes an 'after' scenario"),
+    (lambda s: transformation(s, after="collaborative"), TypeError, "after: "),
+    (lambda s: transformation(s, invest_months=3), TypeError,
+     "invest_months: no longer used; the investment runs until the automation is built"),
+    (lambda s: transformation(5), TypeError, "scenario: "),
+    (lambda s: transformation("nosuch"), ScenarioError, "scenario: 'nosuch'"),
     (lambda s: mean_ci("abc"), TypeError, "values: "),
     (lambda s: mean_ci([1.0, "x"]), TypeError, "values: 'x'"),
     (lambda s: mean_ci(3), TypeError, "values: "),
@@ -501,11 +511,11 @@ def test_experiment_functions_name_the_bad_argument(call, error, part, short):
 
 def test_transformation_accepts_numpy_numbers(short, monkeypatch):
     # Only the validation is under test here: stop before the runs.
-    monkeypatch.setattr(experiment, "compare", lambda *a, **k: (_ for _ in ()).throw(
+    monkeypatch.setattr(experiment, "_execute", lambda *a, **k: (_ for _ in ()).throw(
         RuntimeError("validated")))
     with pytest.raises(RuntimeError, match="validated"):
-        transformation(short, short, invest_share=np.float64(0.25), months=np.int64(6),
-                       invest_months=np.int32(2), n=np.int64(1), seed=np.uint8(3))
+        transformation(short, invest_share=np.float64(0.25), months=np.int64(6),
+                       n=np.int64(1), seed=np.uint8(3))
 
 
 # --- Results ------------------------------------------------------------------------------------

@@ -85,15 +85,46 @@ def test_combine_keeps_seed_and_refuses_clashes(pair, serial):
         combine(serial, compare([replace(pair[1], name="x")], n=1, seed=1, executor="serial"))
 
 
-@pytest.mark.slow
-def test_transformation_gets_worse_before_it_gets_better():
-    """Building the pipeline takes capacity: lead time rises while building, then falls
-    below where it started (course brief point 5)."""
-    t = transformation("siloed", "collaborative", n=3, months=6, executor="serial")
-    by = t.groupby("phase")["lead_time_hours"].first()
-    assert by["building"] > by["before"] > by["after"]
-    assert list(t["month"]) == list(range(-3, 7))
-    assert t["cumulative_cost"].is_monotonic_increasing
+def test_transformation_follows_one_organisation_week_by_week():
+    """Investing and baseline are the same organisation on common random numbers: week
+    rows for each, running totals that only grow, hours invested only while building, and
+    exactly automation_step_person_hours per step the run logged (the log is the only
+    source)."""
+    t = transformation("siloed", invest_share=0.5, months=12, n=2, seed=SEED,
+                       executor="serial", progress=False)
+    weeks = 30 * 12 // 7
+    assert t.attrs["weeks"] == weeks and t.attrs["invest_share"] == 0.5
+    assert len(t) == 2 * 2 * weeks
+    assert set(t["organisation"]) == {"investing", "baseline"}
+    for (org, r), g in t.groupby(["organisation", "replication"]):
+        assert list(g["week"]) == list(range(1, weeks + 1))
+        assert g["cumulative_person_hours"].is_monotonic_increasing
+        assert g["cumulative_changes"].is_monotonic_increasing
+        if org == "baseline":
+            assert (g["invested_person_hours"] == 0).all()
+            assert (g["test_automation"] == 0.2).all()
+            continue
+        building = g["invested_person_hours"] > 0
+        # one block of weeks from week 1, then nothing: the investment stops when built
+        assert building.iloc[0] and not building.iloc[-1]
+        assert building.sum() == building.iloc[:building.sum()].sum()
+        start = {"test_automation": 0.2, "deployment_automation": 0.1,
+                 "environment_automation": 0.1}   # siloed's
+        steps = sum(round((g[k].iloc[-1] - level) / 0.1) for k, level in start.items())
+        assert steps == 23
+        assert g["invested_person_hours"].sum() == pytest.approx(23 * 200.0, rel=1e-9)
+        for k in ("test_automation", "deployment_automation", "environment_automation"):
+            assert g[k].is_monotonic_increasing and g[k].iloc[-1] == pytest.approx(0.9)
+    pool = transformation("siloed", invest_share=0.5, months=12, n=2, seed=SEED,
+                          progress=False)
+    pd.testing.assert_frame_equal(pool, t)
+
+
+def test_transformation_takes_no_after_state():
+    with pytest.raises(TypeError, match="^after: transformation no longer takes"):
+        transformation("siloed", "collaborative")
+    with pytest.raises(TypeError, match="^invest_months: no longer used"):
+        transformation("siloed", invest_months=3)
 
 
 def test_numpy_integers_are_accepted_and_bools_refused(pair):

@@ -490,3 +490,45 @@ def test_ops_slowdown_is_a_reinforcing_loop(crn):
     for metric in ("lead_time_hours", "change_failure_rate"):
         mean, lo, hi, msg = _diff(crn, metric, "siloed no slowdown", "siloed")
         assert lo > 0, msg
+
+
+# --- the earned J-curve (lesson 06) ---------------------------------------------------------
+
+#: Two years after the warm-up: the horizon within which the investment must pay back.
+J_CURVE_MONTHS = 24
+J_CURVE_REPS = 10
+
+
+def test_j_curve_break_even():
+    """siloed investing 25% of everyone's week in automation, against itself not investing,
+    10 replications on common random numbers over two years (devsim.transformation).
+
+    Compared with the J-curve of transformation (State of DevOps Reports 2017 and 2018: teams
+    part-way through automating do more manual work for a while): worse before better, and
+    nothing for free. Margins: a dip (at its bottom the paired 95% CI of the
+    investing organisation's extra cumulative cost lies above 0), every replication breaks
+    even within the two years (its cumulative cost per change stays at or below the
+    baseline's from some week on), the mean curve too; with invest_share 0 the two
+    organisations are the same run and there is no break-even.
+    """
+    from devsim import transformation
+    from devsim.plots.transformation import break_even, break_even_weeks, dip
+
+    journey = transformation("siloed", invest_share=0.25, months=J_CURVE_MONTHS,
+                             n=J_CURVE_REPS, seed=SEED, progress=False)
+    low = dip(journey)
+    assert low.week is not None and low.cost_low > 0, low
+    weeks = break_even_weeks(journey)
+    assert weeks.notna().all(), f"replications without a break-even: {weeks.tolist()}"
+    even = break_even(journey)
+    assert even.week is not None and even.week <= journey.attrs["weeks"], even
+    assert even.broke_even == J_CURVE_REPS and even.high <= journey.attrs["weeks"], even
+    assert low.week < even.week, "the dip comes before the break-even"
+
+    nothing = transformation("siloed", invest_share=0.0, months=J_CURVE_MONTHS, n=2,
+                             seed=SEED, progress=False)
+    cols = ["week", "changes", "person_hours", "cost_per_change", "test_automation"]
+    a = nothing[nothing["organisation"] == "investing"][cols].reset_index(drop=True)
+    b = nothing[nothing["organisation"] == "baseline"][cols].reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)
+    assert break_even(nothing).week is None and dip(nothing).week is None
