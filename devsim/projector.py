@@ -19,7 +19,17 @@ Teams save their scenario as YAML (``team-a.yaml``) into a folder the trainer sh
 * with a class folder (``class_dir``, the trainer's ``DEVSIM_CLASS_DIR``), a **Class** tab
   beside the **Leaderboard** tab: per exercise how many learners attempted it, got it right
   or are stuck, and the room's spread of guesses per prediction question
-  (:mod:`devsim.classview`), every unreadable file named.
+  (:mod:`devsim.classview`), every unreadable file named;
+* a **Debrief** tab for after the challenge: "why is this team faster than the start?" The
+  trainer picks a team (default the leader) and a key (default lead time) and presses the
+  button; :func:`debrief` shares the difference between the challenge's starting
+  organisation and the team's out among the groups of design fields
+  (:func:`devsim.decompose`: Shapley values on common random numbers, each share with its
+  95% CI), and the tab shows :func:`devsim.plots.waterfall` with the sentences of
+  :func:`devsim.report.explain_shares`, which call a share the largest only where the CIs
+  allow. In a kernel the runs go to a worker thread, so the status line counts them as
+  they finish and the page keeps watching the folder; a file that could not be read, or a
+  team that changed a field the challenge fixes, gets a one-line reason instead.
 
 Made for the back row of a room at 1920x1080: numbers are at least 24 px and labels at
 least 18 px, the leaderboard of up to 8 teams and the status line fit one screen, the charts
@@ -52,9 +62,11 @@ repeating them. Like the lesson widgets, output areas are updated by assigning
 ``Output.outputs`` (never ``with out:``; :mod:`devsim.display` renders the figures), every
 error is shown as a line on the page, and nothing is printed.
 
-This module owns the projector page (its layout, HTML and folder watcher). It may import
-:mod:`devsim.leaderboard` (the ranking), :mod:`devsim.experiment` (runs and their memory),
-:mod:`devsim.plots`, :mod:`devsim.registry` (names and numbers), :mod:`devsim.scenario`,
+This module owns the projector page (its layout, HTML and folder watcher) and the debrief
+of a team. It may import :mod:`devsim.leaderboard` (the ranking), :mod:`devsim.experiment`
+(runs and their memory), :mod:`devsim.attribution` and :mod:`devsim.design` (the debrief's
+shares and groups), :mod:`devsim.plots`, :mod:`devsim.registry` (names and numbers),
+:mod:`devsim.report` (the debrief's sentences), :mod:`devsim.scenario`,
 :mod:`devsim.classview` (the class folder) and :mod:`devsim.display`; it does not run the
 model itself.
 """
@@ -69,23 +81,28 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import datetime
+from itertools import combinations
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import ipywidgets as W
 import pandas as pd
 
 from . import classview, experiment, leaderboard, plots
+from .attribution import decompose
+from .design import DESIGN_GROUPS
 from .display import ERROR_COLOUR, error_text, figure_bundle, one_line
 from .dora import keys as year_keys
 from .experiment import DEFAULT_SEED, LogCache, MemoExecutor, Results
 from .log import EventLog
-from .registry import format_value, metric
-from .scenario import Scenario
+from .registry import format_value, is_metric, metric
+from .report import explain_shares
+from .scenario import Scenario, ScenarioError, resolve_scenario
 
 __all__ = ["Projector", "projector", "in_voila", "trainer_note", "write_voila_template",
-           "VOILA_TEMPLATE", "main"]
+           "VOILA_TEMPLATE", "main", "debrief", "debrief_groups", "DebriefError", "DEBRIEF_N"]
 
 # Readable from the back of a training room (issue 11: numbers >= 24 px, labels >= 18 px).
 _NUMBER_PX = 26     # every number on the board and the class view
@@ -113,7 +130,12 @@ _STYLE = f"""<style>
 .devsim-projector .jp-OutputArea-output img {{ width: 100%; max-width: {_CHART_PX}px;
   height: auto; }}
 .devsim-projector .widget-button {{ font-size: {_LABEL_PX}px; }}
+.devsim-projector .devsim-debrief .widget-label,
+.devsim-projector .devsim-debrief .widget-dropdown select {{ font-size: {_LABEL_PX}px; }}
+.devsim-projector .devsim-debrief .widget-dropdown select {{ height: 2.2em; }}
 </style>"""
+#: The Debrief tab's button.
+_DEBRIEF_BUTTON = "Why the difference?"
 #: Event logs kept for the lead-time chart: one per team, with room for a class of teams
 #: each saving new versions between refreshes.
 _LOGS_KEPT = 64
@@ -161,10 +183,186 @@ def trainer_note(markdown: str) -> Any:
     return Markdown(markdown)
 
 
+def _duration(seconds: float) -> str:
+    """A wait as a room hears it: "5 s", "40 s", "2 min"."""
+    if seconds < 90:
+        return f"{max(1, round(seconds / 5) * 5 if seconds >= 10 else round(seconds))} s"
+    return f"{round(seconds / 60)} min"
+
+
 def _wide(fig: Any) -> dict[str, Any]:
     """``fig`` as a PNG output drawn :data:`_CHART_PX` wide (text scales with it)."""
     fig.set_dpi(_CHART_PX / fig.get_figwidth())
     return figure_bundle(fig)
+
+
+# --- the debrief: why is a team faster than the start? ----------------------------------------
+
+#: Replications of each mixture in the debrief: a team that changed all seven groups of
+#: :data:`devsim.design.DESIGN_GROUPS` needs 2**7 = 128 mixtures, and 128 x 5 runs take
+#: about 20 s on 2 cores (``benchmarks/bench_decompose.py``); fewer groups, far less.
+DEBRIEF_N = 5
+#: Debriefs remembered per page (one per team scenario): choosing another key, or a team
+#: debriefed before, redraws at once.
+_DEBRIEFS_KEPT = 16
+
+
+class DebriefError(ValueError):
+    """Why a team cannot be debriefed, in one line that names the team."""
+
+
+def _merge(groups: dict[str, tuple[str, ...]], g: str, h: str) -> dict[str, tuple[str, ...]]:
+    """``groups`` with ``h`` folded into ``g`` (named "g + h", in g's place)."""
+    out = {}
+    for name, fields_ in groups.items():
+        if name == g:
+            out[f"{g} + {h}"] = fields_ + groups[h]
+        elif name != h:
+            out[name] = fields_
+    return out
+
+
+def _invalid_mixtures(start: Scenario, team: Scenario,
+                      groups: dict[str, tuple[str, ...]]) -> tuple[list[str], list[set[str]]]:
+    """The groups that differ, and each set of them whose mixture is not an organisation."""
+    da, db = start.to_dict(), team.to_dict()
+    names = [g for g, fs in groups.items() if any(da[f] != db[f] for f in fs)]
+    bad = []
+    for size in range(1, len(names)):
+        for chosen in combinations(names, size):
+            try:
+                replace(start, **{f: db[f] for g in chosen for f in groups[g]})
+            except ScenarioError:
+                bad.append(set(chosen))
+    return names, bad
+
+
+def debrief_groups(start: Scenario, team: Scenario,
+                   groups: dict[str, Any] | None = None) -> dict[str, tuple[str, ...]]:
+    """The groups of fields a debrief shares a difference among.
+
+    :data:`devsim.design.DESIGN_GROUPS`, except that two groups are merged where taking one
+    from ``team`` and the other from ``start`` is not a valid organisation (a team with no
+    testers and full test automation, say: its people without its automation cannot be
+    run). Each merge is the pair that leaves the fewest invalid mixtures, until none is left
+    (at worst one group holds every change, and it gets the whole difference).
+
+    Parameters
+    ----------
+    start, team : Scenario
+        The starting organisation and the team's.
+    groups : mapping, optional
+        Group name -> fields (default :data:`devsim.design.DESIGN_GROUPS`).
+
+    Returns
+    -------
+    dict
+        Group name -> fields; a merged group is named ``"people + automation"``.
+    """
+    current = {g: tuple(fs) for g, fs in (groups or DESIGN_GROUPS).items()}
+    while True:
+        names, bad = _invalid_mixtures(start, team, current)
+        if not bad:
+            return current
+        chosen = bad[0]
+        best: tuple[int, dict] | None = None
+        for g in names:
+            for h in names:
+                if (g in chosen) == (h in chosen) or names.index(g) > names.index(h):
+                    continue
+                merged = _merge(current, g, h)
+                count = len(_invalid_mixtures(start, team, merged)[1])
+                if best is None or count < best[0]:
+                    best = (count, merged)
+        current = best[1]
+
+
+def debrief(start: Scenario | str, team: Scenario | str,
+            keys: Sequence[str] = ("lead_time_hours",), *, n: int = DEBRIEF_N,
+            seed: int = DEFAULT_SEED, executor: Any = None) -> pd.DataFrame:
+    """Why is ``team`` faster (or slower) than ``start``? :func:`devsim.decompose` for a room.
+
+    The difference ``team - start`` of each key is shared out among the groups of design
+    fields that differ (:func:`debrief_groups`: :data:`devsim.design.DESIGN_GROUPS`, merged
+    where a mixture would not be a valid organisation), by Shapley values on common random
+    numbers, each share with its paired 95% CI. Anything a team file can get wrong is
+    reported as a :class:`DebriefError` of one line that names the team, never a traceback.
+
+    Parameters
+    ----------
+    start, team : Scenario or str
+        The starting organisation and the team's (Scenarios, preset names or YAML paths).
+    keys : sequence of str
+        Metric keys (every mixture's runs give all of them at once).
+    n : int
+        Replications of each mixture (default :data:`DEBRIEF_N`).
+    seed : int
+        Base seed (common random numbers).
+    executor : optional
+        As for :func:`devsim.experiment.compare`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table of :func:`devsim.decompose` (``metric, group, fields, mean, ci_low,
+        ci_high``; the shares of each key add up to its ``"total"`` row); ``attrs`` also
+        holds ``merged``, the names of merged groups.
+
+    Raises
+    ------
+    DebriefError
+        The team file cannot be read or is not a valid scenario, the team changes a field
+        that no group holds (a field the challenge fixes, such as the defect rate), or it
+        is the start unchanged.
+    """
+    who = team.name if isinstance(team, Scenario) else os.path.basename(str(team))
+    unknown = [str(k) for k in keys if not is_metric(k)]
+    if isinstance(keys, str) or not list(keys) or unknown:
+        raise DebriefError(f"keys: {', '.join(unknown) or repr(keys)} is not a list of "
+                           "metric keys (such as lead_time_hours)")
+    try:
+        a = resolve_scenario(start)
+    except (ScenarioError, OSError, ValueError) as exc:
+        raise DebriefError(f"start: {one_line(exc)}") from None
+    try:
+        b = resolve_scenario(team)
+    except (ScenarioError, OSError, ValueError) as exc:
+        raise DebriefError(f"{who}: {one_line(exc)}") from None
+    groups = dict(DESIGN_GROUPS)
+    held = {f for fs in groups.values() for f in fs}
+    da, db = a.to_dict(), b.to_dict()
+    fixed = [f for f in da if f != "name" and f not in held and da[f] != db[f]]
+    if fixed:
+        raise DebriefError(f"{who}: changes {', '.join(fixed)}, which the challenge fixes; "
+                           "the debrief shares out only changes of design")
+    if all(da[f] == db[f] for f in held):
+        raise DebriefError(f"{who}: the same organisation as the start; nothing to share out")
+    groups = debrief_groups(a, b, groups)
+    try:
+        shares = decompose(a, b, keys, n=n, seed=seed, groups=groups, executor=executor,
+                           progress=False)
+    except ValueError as exc:  # n or seed out of range
+        raise DebriefError(f"{who}: {one_line(exc)}") from None
+    shares.attrs["merged"] = [g for g in groups if " + " in g and g in set(shares["group"])]
+    return shares
+
+
+class _Counting(MemoExecutor):
+    """A :class:`MemoExecutor` that counts the runs finished (the debrief's progress)."""
+
+    def __init__(self, inner: Any = None):
+        super().__init__(inner)
+        self.asked = 0
+        self.finished = 0
+
+    def submit(self, fn, /, *args, **kwargs):
+        fut = super().submit(fn, *args, **kwargs)
+        self.asked += 1
+        fut.add_done_callback(self._one_finished)
+        return fut
+
+    def _one_finished(self, _future) -> None:
+        self.finished += 1
 
 
 class Projector(W.VBox):
@@ -206,6 +404,9 @@ class Projector(W.VBox):
     show_paths : bool or None
         Show the folders' paths on the page; default: only outside Voila (the room sees the
         folder's name, not where it is on the server).
+    debrief_n : int
+        Replications of each mixture in the Debrief tab (default :data:`DEBRIEF_N`, at
+        least 2 for confidence intervals).
 
     Attributes
     ----------
@@ -229,11 +430,26 @@ class Projector(W.VBox):
     status : ipywidgets.HTML
         The "last updated" line, or the error of the last attempt.
     tabs : ipywidgets.Tab
-        "Leaderboard" and "Class".
+        "Leaderboard", "Class" and "Debrief".
     class_view : ipywidgets.HTML
         The Class tab's content.
     class_summary : devsim.classview.ClassSummary or None
         What the class folder held at the last look (None when off or unreadable).
+    debrief_start : Scenario
+        The starting organisation the Debrief tab compares a team with (the challenge's
+        baseline, named "start").
+    debrief_team, debrief_key : ipywidgets.Dropdown
+        The Debrief tab's team (default the leader; files that could not be read are listed
+        too, and give their one-line reason) and key (default lead time).
+    debrief_button : ipywidgets.Button
+        "Why the difference?": shares out the difference (:func:`debrief`), with the runs
+        done so far on :attr:`debrief_status` while it runs.
+    debrief_status, debrief_text : ipywidgets.HTML
+        The tab's status line, and the sentences of :func:`devsim.report.explain_shares`.
+    debrief_out : ipywidgets.Output
+        The waterfall (:func:`devsim.plots.waterfall`).
+    shares : pandas.DataFrame or None
+        The debrief on the page (every key of the report year), or None.
     """
 
     def __init__(self, folder: str | Path, *, n: int = leaderboard.DEFAULT_N,
@@ -242,7 +458,8 @@ class Projector(W.VBox):
                  baseline: Scenario | None = None, interval_s: float = 5.0,
                  title: str = "Team challenge: DORA leaderboard", tiles: bool = True,
                  lead_times: bool = True, watch: bool = True, executor: Any = None,
-                 class_dir: str | Path | None = None, show_paths: bool | None = None):
+                 class_dir: str | Path | None = None, show_paths: bool | None = None,
+                 debrief_n: int = DEBRIEF_N):
         super().__init__(layout=W.Layout(width="100%"))
         self.add_class("devsim-projector")
         # Options fail here, with the leaderboard's own messages, not on the first refresh.
@@ -251,6 +468,10 @@ class Projector(W.VBox):
                 or not interval_s >= 0.5:
             raise ValueError(f"interval_s: {interval_s!r} is not allowed; give a number of "
                              "seconds >= 0.5")
+        if isinstance(debrief_n, bool) or not isinstance(debrief_n, int) \
+                or not 2 <= debrief_n <= 100:
+            raise ValueError(f"debrief_n: {debrief_n!r} is not allowed; give a whole number "
+                             "of replications from 2 to 100")
         self.folder = Path(folder)
         self.n, self.seed, self.year, self.max_people = n, seed, year, max_people
         self.baseline = baseline
@@ -278,6 +499,17 @@ class Projector(W.VBox):
                              if class_dir is not None and str(class_dir).strip() else None)
         self.class_summary: classview.ClassSummary | None = None
         self._class_signature: tuple | None = None
+        self.debrief_n = debrief_n
+        self.debrief_start = replace(baseline if baseline is not None else Scenario(),
+                                     name="start")
+        self.shares: pd.DataFrame | None = None
+        self._shown_team: tuple[str, Scenario] | None = None
+        self._debriefs: dict[Scenario, pd.DataFrame] = {}
+        self._debrief_executor = _Counting(executor)
+        self._serial = executor == "serial"
+        self._debrief_task: asyncio.Task | None = None
+        self._debrief_busy = False
+        self._quiet = False  # options being set by the page, not chosen by the trainer
 
         font = f"font-size:{_BASE_FONT}; line-height:1.35"
         self.heading = W.HTML(
@@ -304,6 +536,7 @@ class Projector(W.VBox):
             f"<details style='{font}'><summary><b>How the score works</b></summary>"
             f"<p>{_e(leaderboard.SCORE_RULE)}</p></details>")
         self.class_view = W.HTML("")
+        self._build_debrief()
         section = "font-size:28px; font-weight:bold; margin:0.8em 0 0.2em 0"
         board = [self.board, self.problems]
         if lead_times:
@@ -312,8 +545,10 @@ class Projector(W.VBox):
         if tiles:
             board += [W.HTML(f"<div style='{section}'>Each team's DORA keys</div>"),
                       self.tiles_out]
-        self.tabs = W.Tab(children=[W.VBox(board + [self.rule]), W.VBox([self.class_view])],
-                          titles=("Leaderboard", "Class"), layout=W.Layout(width="100%"))
+        self.tabs = W.Tab(children=[W.VBox(board + [self.rule]), W.VBox([self.class_view]),
+                                    self.debrief_view],
+                          titles=("Leaderboard", "Class", "Debrief"),
+                          layout=W.Layout(width="100%"))
         self.children = [self.heading, W.HBox([self.button, self.status],
                                               layout=W.Layout(align_items="center")),
                          self.tabs]
@@ -411,6 +646,7 @@ class Projector(W.VBox):
         self.problems.value = self._problems_html(table, errors)
         self.lead_time_out.outputs = tuple(chart)
         self.tiles_out.outputs = tuple(tiles)
+        self._debrief_options()
         self.refresh_class()
         self.refreshes += 1
         self.last_updated = datetime.now()
@@ -512,7 +748,11 @@ class Projector(W.VBox):
     def close(self) -> None:
         """Stop watching, forget the remembered runs and close the widgets."""
         self.stop()
+        if self._debrief_task is not None:
+            self._debrief_task.cancel()
         self._executor.shutdown()
+        self._debrief_executor.shutdown()
+        self._debriefs.clear()
         self._logs.clear()
         super().close()
 
@@ -521,6 +761,305 @@ class Projector(W.VBox):
             self.refresh()
         except Exception as exc:  # noqa: BLE001
             self._say(_e(error_text(exc)), error=True)
+
+    # --- the debrief ------------------------------------------------------------------------------
+    def _build_debrief(self) -> None:
+        font = f"font-size:{_LABEL_PX}px; line-height:1.35"
+        keys = list(year_keys(self.year))
+        wide = {"description_width": "initial"}
+        self.debrief_team = W.Dropdown(description="Team", options=[], style=wide,
+                                       layout=W.Layout(width="26em", height="2.4em"))
+        self.debrief_key = W.Dropdown(
+            description="Key", options=[(metric(k).short, k) for k in keys],
+            value="lead_time_hours" if "lead_time_hours" in keys else keys[0], style=wide,
+            layout=W.Layout(width="18em", height="2.4em"))
+        self.debrief_button = W.Button(description=_DEBRIEF_BUTTON, button_style="primary",
+                                       tooltip="Share the difference between the start and "
+                                               "this team out among the groups of design fields",
+                                       layout=W.Layout(width="13em", height="2.2em"))
+        self.debrief_button.style.font_size = _BASE_FONT
+        self.debrief_button.on_click(self._on_debrief)
+        self.debrief_status = W.HTML("")
+        self.debrief_text = W.HTML("")
+        self.debrief_out = W.Output()
+        intro = W.HTML(
+            f"<div style='{font}; color:#333; margin:0.2em 0 0.4em 0'>Why is a team faster "
+            "than the start? Every mix of the two designs (each group of fields taken from "
+            "one or the other) runs on the same random numbers, and each group gets its "
+            "share of the difference (Shapley value) with its 95% CI.</div>")
+        self.debrief_team.observe(self._on_debrief_choice, "value")
+        self.debrief_key.observe(self._on_debrief_choice, "value")
+        controls = W.HBox([self.debrief_team, self.debrief_key, self.debrief_button],
+                          layout=W.Layout(align_items="center", grid_gap="1.5em"))
+        self.debrief_view = W.VBox([intro, controls, self.debrief_status, self.debrief_text,
+                                    self.debrief_out])
+        self.debrief_view.add_class("devsim-debrief")
+
+    def _debrief_say(self, text: str, *, error: bool = False) -> None:
+        colour = ERROR_COLOUR if error else "#333"
+        self.debrief_status.value = (
+            f"<div class='devsim-debrief-status' style='font-size:{_BASE_FONT}; "
+            f"color:{colour}; margin:0.4em 0; line-height:1.3'>{text}</div>")
+
+    def debrief_status_text(self) -> str:
+        """The Debrief tab's status line as plain text."""
+        return html.unescape(re.sub(r"<[^>]+>", "", self.debrief_status.value))
+
+    def _team_scenario(self, team: str) -> Scenario | None:
+        """The team's scenario as the leaderboard last ran it (None: not on the board)."""
+        if self.table is None:
+            return None
+        return self.table.attrs.get("scenarios", {}).get(team)
+
+    def _debrief_options(self) -> None:
+        """The teams to choose from, after an evaluation: ranked, then not ranked, then the
+        files that could not be read; the choice is kept, else the leader is chosen."""
+        options: list[tuple[str, tuple[str, str]]] = []
+        if self.table is not None and not self.table.empty:
+            for team, shown in zip(self.table["team"], self.table["rank_shown"]):
+                label = f"{shown}. {team}" if shown else f"{team} (not ranked)"
+                options.append((label, ("team", team)))
+        for line in self.errors:
+            line = self._private(line)
+            options.append((f"{line.split(': ', 1)[0]} (cannot be read)", ("file", line)))
+        values = [v for _, v in options]
+        old = self.debrief_team.value
+        self._quiet = True
+        try:
+            self.debrief_team.options = options
+            self.debrief_team.value = old if old in values else (values[0] if values else None)
+        finally:
+            self._quiet = False
+        if self._debrief_busy:
+            return
+        if self._shown_team is not None:
+            name, scenario = self._shown_team
+            if self._team_scenario(name) != scenario:
+                self._debrief_clear()
+                self._debrief_say(f"{_e(name)}'s file changed or went away since its "
+                                  "debrief: choose the team and press the button again.")
+                return
+        if self._shown_team is None:
+            self._show_chosen()
+
+    def _debrief_clear(self) -> None:
+        self.shares, self._shown_team = None, None
+        self.debrief_text.value = ""
+        self.debrief_out.outputs = ()
+
+    def _debrief_plan(self, scenario: Scenario) -> tuple[int, int]:
+        """(mixtures, runs) of debriefing ``scenario``."""
+        da, db = self.debrief_start.to_dict(), scenario.to_dict()
+        groups = debrief_groups(self.debrief_start, scenario)
+        k = sum(any(da[f] != db[f] for f in fs) for fs in groups.values())
+        return 2 ** k, 2 ** k * self.debrief_n
+
+    def _on_debrief_choice(self, _change: Any = None) -> None:
+        if self._quiet or self._debrief_busy:
+            return
+        try:
+            self._show_chosen()
+        except Exception as exc:  # noqa: BLE001 - a page on a projector reports, never raises
+            self._debrief_say(_e(self._private(error_text(exc))), error=True)
+
+    def _show_chosen(self) -> None:
+        """Show the chosen team's debrief from memory, or say what pressing the button does."""
+        value = self.debrief_team.value
+        if value is None:
+            self._debrief_clear()
+            self._debrief_say("No team to debrief yet: the teams of the leaderboard appear "
+                              "here.")
+            return
+        kind, what = value
+        scenario = self._team_scenario(what) if kind == "team" else None
+        if scenario is not None and scenario in self._debriefs:
+            self._debrief_show(what, scenario, self._debriefs[scenario])
+            self._debrief_say(f"{_e(what)} against the start · from memory")
+            return
+        self._debrief_clear()
+        if scenario is None:
+            self._debrief_say(f"Press <b>{_DEBRIEF_BUTTON}</b> to see why.")
+            return
+        try:
+            mixtures, runs = self._debrief_plan(scenario)
+        except Exception:  # noqa: BLE001 - the button will say what is wrong
+            self._debrief_say(f"Press <b>{_DEBRIEF_BUTTON}</b> to share out the difference "
+                              f"between the start and {_e(what)}.")
+            return
+        self._debrief_say(f"Press <b>{_DEBRIEF_BUTTON}</b> to share out the difference "
+                          f"between the start and {_e(what)} ({mixtures} mixes x "
+                          f"{self.debrief_n} runs = {runs} runs).")
+
+    def _on_debrief(self, _button: Any = None) -> None:
+        if self._debrief_busy:
+            return
+        try:
+            job = self._debrief_job()
+            if job is None:
+                return
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # no event loop (a script, a test): run it here
+                self._debrief_run(job)
+                return
+            # In a kernel: run in a thread, so the page shows progress and keeps watching.
+            self._debrief_begin(job[0], job[2])
+            self._debrief_task = loop.create_task(self._debrief_async(job))
+        except Exception as exc:  # noqa: BLE001 - a page on a projector reports, never raises
+            self._debrief_end()
+            self._debrief_say(_e(self._private(error_text(exc))), error=True)
+
+    def debrief_now(self) -> bool:
+        """Debrief the chosen team now, synchronously (what the button does, for tests and
+        scripts).
+
+        Returns
+        -------
+        bool
+            True if a waterfall of the chosen team is on the page; False if the status line
+            says why not.
+        """
+        job = self._debrief_job()
+        if job is not None:
+            self._debrief_run(job)
+        return self._shown_team is not None
+
+    def _debrief_job(self) -> tuple[str, Scenario, tuple[int, int]] | None:
+        """What the button is to compute, or None when the page already said why not."""
+        value = self.debrief_team.value
+        if value is None:
+            self._debrief_clear()
+            self._debrief_say("No team to debrief yet: the teams of the leaderboard appear "
+                              "here.", error=True)
+            return None
+        kind, what = value
+        if kind == "file":
+            self._debrief_clear()
+            self._debrief_say(f"{_e(what)} · fix the file and save it again", error=True)
+            return None
+        scenario = self._team_scenario(what)
+        if scenario is None:
+            self._debrief_clear()
+            self._debrief_say(f"{_e(what)}: no longer on the leaderboard", error=True)
+            return None
+        if scenario in self._debriefs:
+            self._show_chosen()
+            return None
+        try:
+            plan = self._debrief_plan(scenario)
+        except Exception:  # noqa: BLE001 - debrief() names the problem
+            plan = (0, 0)
+        return what, scenario, plan
+
+    def _debrief_begin(self, name: str, plan: tuple[int, int]) -> None:
+        self._debrief_busy = True
+        self.debrief_button.disabled = True
+        self.debrief_button.description = "Running…"
+        self._debrief_clear()
+        mixtures, runs = plan
+        what = f": {mixtures} mixes x {self.debrief_n} runs = {runs} runs" if runs else ""
+        self._debrief_say(f"Sharing out the difference between the start and {_e(name)}{what}…")
+
+    def _debrief_progress(self, name: str, plan: tuple[int, int], t0: float) -> None:
+        runs = plan[1] or self._debrief_executor.asked
+        done = min(self._debrief_executor.finished, runs)
+        took = time.perf_counter() - t0
+        left = ""
+        if runs and done >= max(1, runs // 20):  # a rate measured on enough runs
+            left = f", about {_duration(took * (runs - done) / done)} left"
+        self._debrief_say(f"Sharing out the difference between the start and {_e(name)}: "
+                          f"{done} of {runs} runs done · {took:.0f} s{left}")
+
+    def _debrief_end(self) -> None:
+        self._debrief_busy = False
+        self.debrief_button.disabled = False
+        self.debrief_button.description = _DEBRIEF_BUTTON
+
+    def _debrief_compute(self, scenario: Scenario) -> pd.DataFrame:
+        """The debrief's runs (in a worker thread when the page runs in a kernel)."""
+        ex = self._debrief_executor
+        ex.begin()
+        ex.asked = ex.finished = 0
+        shares = debrief(self.debrief_start, scenario, list(year_keys(self.year)),
+                         n=self.debrief_n, seed=self.seed, executor=ex)
+        ex.prune()
+        return shares
+
+    def _debrief_run(self, job: tuple[str, Scenario, tuple[int, int]]) -> None:
+        name, scenario, plan = job
+        self._debrief_begin(name, plan)
+        t0 = time.perf_counter()
+        try:
+            shares = self._debrief_compute(scenario)
+        except Exception as exc:  # noqa: BLE001 - a page on a projector reports, never raises
+            self._debrief_end()
+            self._debrief_failed(name, exc)
+            return
+        self._debrief_end()
+        self._debrief_done(name, scenario, shares, time.perf_counter() - t0)
+
+    async def _debrief_async(self, job: tuple[str, Scenario, tuple[int, int]]) -> None:
+        """The runs in a worker thread, the page updated on the event loop (after
+        :meth:`_debrief_begin`)."""
+        name, scenario, plan = job
+        t0 = time.perf_counter()
+        loop = asyncio.get_running_loop()
+        try:
+            future = loop.run_in_executor(None, self._debrief_compute, scenario)
+            while not future.done():
+                await asyncio.wait({future}, timeout=0.5)
+                if not future.done():
+                    self._debrief_progress(name, plan, t0)
+            shares = future.result()
+        except asyncio.CancelledError:
+            self._debrief_end()
+            raise
+        except Exception as exc:  # noqa: BLE001 - a page on a projector reports, never raises
+            self._debrief_end()
+            self._debrief_failed(name, exc)
+            return
+        self._debrief_end()
+        try:
+            self._debrief_done(name, scenario, shares, time.perf_counter() - t0)
+        except Exception as exc:  # noqa: BLE001
+            self._debrief_failed(name, exc)
+
+    def _debrief_failed(self, name: str, exc: BaseException) -> None:
+        self._debrief_clear()
+        text = one_line(exc) if isinstance(exc, DebriefError) else \
+            f"{name}: {type(exc).__name__}: {one_line(exc)}"
+        self._debrief_say(f"No debrief: {_e(self._private(text))}", error=True)
+
+    def _debrief_done(self, name: str, scenario: Scenario, shares: pd.DataFrame,
+                      took: float) -> None:
+        self._debriefs[scenario] = shares
+        while len(self._debriefs) > _DEBRIEFS_KEPT:
+            del self._debriefs[next(iter(self._debriefs))]
+        self._debrief_show(name, scenario, shares)
+        groups = int((shares["group"] != "total").sum() / shares["metric"].nunique())
+        merged = shares.attrs.get("merged", [])
+        note = (" · shared out together (one without the other is not a valid "
+                f"organisation): {', '.join(merged)}" if merged else "")
+        self._debrief_say(f"{_e(name)} against the start · {groups} groups, {2 ** groups} "
+                          f"mixes x {self.debrief_n} runs in {took:.1f} s{_e(note)}")
+
+    def _debrief_show(self, name: str, scenario: Scenario, shares: pd.DataFrame) -> None:
+        """Draw the chosen key of a debrief: its sentences and its waterfall."""
+        key = self.debrief_key.value
+        self.shares, self._shown_team = shares, (name, scenario)
+        lines = explain_shares(shares, key)
+        first, rest = lines[0], lines[1:]
+        self.debrief_text.value = (
+            f"<div class='devsim-debrief-text' style='font-size:{_NUMBER_PX}px; "
+            "line-height:1.3; margin:0.2em 0 0.4em 0'>"
+            f"<div class='devsim-number' style='font-weight:bold'>{_e(first)}</div>"
+            + "".join(f"<div class='devsim-number'>{_e(line)}</div>" for line in rest)
+            + "</div>")
+        total = shares[(shares["metric"] == key) & (shares["group"] == "total")]["mean"]
+        if total.notna().all() and (shares["metric"] == key).sum() > 1:
+            self.debrief_out.outputs = (_wide(plots.waterfall(shares, key)),)
+        else:
+            self.debrief_out.outputs = ()
 
     # --- HTML -----------------------------------------------------------------------------------
     def _board_html(self, table: pd.DataFrame) -> str:

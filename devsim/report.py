@@ -19,11 +19,12 @@ from dataclasses import fields
 from typing import Any, Sequence
 
 from . import dora
-from .registry import display_table, format_cell, is_metric, metric, scale_for, unit_words
+from .registry import (display_table, format_cell, format_difference, is_metric, metric,
+                       scale_for, unit_words)
 from .scenario import Scenario, field_info
 
-__all__ = ["dora_table", "sweep_table", "describe_changes", "readable", "format_cell",
-           "scale_for", "DORA_ROWS", "FLOW_ROWS"]
+__all__ = ["dora_table", "sweep_table", "describe_changes", "readable", "explain_shares",
+           "format_cell", "scale_for", "DORA_ROWS", "FLOW_ROWS"]
 
 #: Rows of the DORA section: (metric, row label). Lead time for changes has its median and
 #: its 90th percentile; only the median is classified (it is what DORA's bands describe).
@@ -335,4 +336,122 @@ def readable(frame: pd.DataFrame) -> pd.DataFrame:
         out.index = out.index.set_names([_field_title(n) for n in out.index.names])
     else:
         out.index = out.index.rename(_field_title(out.index.name))
+    return out
+
+
+def _and(items: Sequence[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _size_interval(low: float, high: float) -> tuple[float, float]:
+    """The interval of a share's size (its absolute value) when its CI excludes 0."""
+    return min(abs(low), abs(high)), max(abs(low), abs(high))
+
+
+def explain_shares(shares: pd.DataFrame, metric_key: str | None = None) -> list[str]:
+    """Sentences that read a table of :func:`devsim.decompose` aloud, claiming no more than
+    its confidence intervals allow.
+
+    Parameters
+    ----------
+    shares : pandas.DataFrame
+        From :func:`devsim.attribution.decompose` (its ``attrs`` name ``a``, ``b`` and ``n``).
+    metric_key : str, optional
+        Which metric (default the first in ``shares``).
+
+    Returns
+    -------
+    list of str
+        Plain sentences, in this order: the whole difference ``b - a`` with its 95% CI; the
+        groups whose share makes the metric better, those that make it worse (each share's
+        CI excludes 0) and those with no clear effect (CI includes 0), one sentence each
+        and left out when empty (for a metric with no better direction: lower and raise);
+        then which group has the largest share of the change in the total's direction. A
+        group is called largest only when its CI lies clear of every other such group's;
+        otherwise the sentence names the groups whose CIs overlap it and says the runs
+        cannot order them. A total whose CI includes 0, or runs too few for an interval,
+        get a sentence saying so.
+
+    See Also
+    --------
+    devsim.plots.waterfall : the same table as a figure.
+    """
+    need = {"metric", "group", "mean", "ci_low", "ci_high"}
+    if not isinstance(shares, pd.DataFrame) or not need <= set(shares.columns):
+        raise ValueError("shares: give the table devsim.decompose returns "
+                         f"(columns {', '.join(sorted(need))})")
+    keys = list(dict.fromkeys(shares["metric"]))
+    key = keys[0] if metric_key is None and keys else metric_key
+    if key not in keys:
+        raise ValueError(f"metric_key: {key!r} is not in these shares; choose one of "
+                         f"{', '.join(map(str, keys))}")
+    m = metric(key)
+    rows = shares[shares["metric"] == key]
+    parts = rows[rows["group"] != "total"]
+    total = rows[rows["group"] == "total"].iloc[0]
+    a, b = shares.attrs.get("a", "a"), shares.attrs.get("b", "b")
+    n = shares.attrs.get("n")
+    runs = f"{n} paired runs" if n else "the paired runs"
+    t_mean, t_low, t_high = (float(total[c]) for c in ("mean", "ci_low", "ci_high"))
+    if not _finite(t_mean):
+        return [f"{m.name}, {b} against {a}: no value (some runs had nothing to measure)."]
+    out = [f"{m.name}, {b} against {a}: {format_difference(key, t_mean, t_low, t_high)} "
+           f"(the mean of {runs} and its 95% CI)."]
+    if not (_finite(t_low) and _finite(t_high)):
+        out.append("With one run there are no confidence intervals, so no share is said to "
+                   "be larger than another.")
+        return out
+
+    def clear(r) -> bool:
+        lo, hi = float(r.ci_low), float(r.ci_high)
+        return _finite(lo) and _finite(hi) and (lo > 0 or hi < 0)
+
+    def shown(r) -> str:
+        diff = format_difference(key, float(r.mean), float(r.ci_low), float(r.ci_high))
+        return f"{r.group} ({diff})"
+
+    # (plural verb, singular verb) for a share below 0 and above 0.
+    if m.better == "lower":
+        below, above = ("make it better", "makes it better"), ("make it worse", "makes it worse")
+    elif m.better == "higher":
+        below, above = ("make it worse", "makes it worse"), ("make it better", "makes it better")
+    else:
+        below, above = ("lower it", "lowers it"), ("raise it", "raises it")
+    every = list(parts.itertuples(index=False))
+    lower = [r for r in every if clear(r) and float(r.mean) < 0]
+    higher = [r for r in every if clear(r) and float(r.mean) > 0]
+    unclear = [r for r in every if not clear(r)]
+    said = [(below, lower), (above, higher)]
+    if m.better == "higher":
+        said.reverse()
+    for (verb, _), members in said:
+        if members:
+            out.append(f"Groups that {verb}: {_and([shown(r) for r in members])}.")
+    if unclear:
+        out.append("No clear effect (the 95% CI includes 0): "
+                   f"{_and([shown(r) for r in unclear])}.")
+    if t_low <= 0 <= t_high:
+        out.append(f"The whole difference is not clear with {runs} (its 95% CI includes 0): "
+                   "no share is said to be larger than another.")
+        return out
+    (verb, verb_one), same = (below, lower) if t_mean < 0 else (above, higher)
+    if not same:
+        out.append(f"No group on its own clearly {verb_one}: the difference comes from "
+                   "groups whose shares are each unclear.")
+        return out
+    same = sorted(same, key=lambda r: -abs(float(r.mean)))
+    top = same[0]
+    if len(same) == 1:
+        out.append(f"Only {top.group} clearly {verb_one}.")
+        return out
+    top_low = _size_interval(float(top.ci_low), float(top.ci_high))[0]
+    close = [r.group for r in same[1:]
+             if _size_interval(float(r.ci_low), float(r.ci_high))[1] >= top_low]
+    if close:
+        out.append(f"Of the groups that {verb}, {_and([top.group] + close)} have the largest "
+                   f"shares; their 95% CIs overlap, so {runs} cannot say which is larger.")
+    else:
+        out.append(f"Of the groups that {verb}, {top.group} has the largest share: its 95% CI "
+                   "lies clear of the others'.")
     return out

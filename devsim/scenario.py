@@ -220,7 +220,7 @@ class Scenario:
     # --- release -------------------------------------------------------------------------
     release_interval_days: float = _num(
         28.0, 0.0, 180.0, group="release", label="Release interval", unit="days", step=1.0,
-        help="0 = each change deploys on its own (continuous delivery); N = a release train every N days.", slider_max=90)
+        help="0 = no train: each change deploys on its own (continuous delivery), or with a CAB at its change window; N = a release train every N days.", slider_max=90)
 
     # --- quality and work content --------------------------------------------------------
     defect_rate_per_hour: float = _num(

@@ -22,6 +22,7 @@ import pytest
 matplotlib.use("Agg")
 
 import devsim.projector as projector_module  # noqa: E402
+from devsim.display import ERROR_COLOUR  # noqa: E402
 from devsim.dora import KEYS  # noqa: E402
 from devsim.leaderboard import LeaderboardError, evaluate_folder  # noqa: E402
 from devsim.projector import Projector  # noqa: E402
@@ -52,7 +53,9 @@ def two_teams(tmp_path):
 
 
 def test_refresh_ranks_the_teams(two_teams, capsys):
-    p = _make(two_teams)
+    # 3 replications: at 2, Student's t makes team-e's borderline keys range so widely
+    # that it ties with team-b.
+    p = _make(two_teams, n=3)
     assert p.refreshes == 1 and p.last_updated is not None
     table = p.table
     assert list(table["team"]) == ["team-b", "team-e"]  # collaborative beats siloed-with-CD
@@ -242,7 +245,7 @@ def test_board_shows_placements_ties_and_notes(tmp_path):
 
     _copy(tmp_path, "team-b.yaml", "team-e.yaml")
     shutil.copy(SAMPLES / "team-b.yaml", tmp_path / "team-b2.yaml")  # twins: common numbers
-    p = _make(tmp_path, tiles=False, lead_times=False)
+    p = _make(tmp_path, n=3, tiles=False, lead_times=False)  # n=3: see test_refresh_ranks
     board = p.board.value
     assert p.table.set_index("team").loc[["team-b", "team-b2"], "rank_shown"].tolist() == [
         "=1", "=1"]
@@ -365,7 +368,7 @@ def test_class_tab_shows_the_folder_and_follows_it(two_teams, tmp_path, capsys):
 
     folder = _class_folder(tmp_path / "class")
     p = _make(two_teams, tiles=False, lead_times=False, class_dir=folder)
-    assert p.tabs.titles == ("Leaderboard", "Class")
+    assert p.tabs.titles == ("Leaderboard", "Class", "Debrief")
     view = p.class_view.value
     assert "devsim-class-exercises" in view and ">ex01</b>" in view
     for name in ("broken.json", "notes.txt", "latin1.json"):
@@ -458,3 +461,178 @@ def test_class_view_reads_what_an_exercise_check_writes(tmp_path, monkeypatch):
     assert summary.skipped == [] and summary.records == 1 and summary.learners == 1
     row = summary.exercises.set_index("exercise").loc[ex.id]
     assert row.tolist() == [0, 0, 1]  # not attempted yet, but asked for a hint: stuck
+
+
+# --- the debrief: why is a team faster than the start? ------------------------------------------
+
+def _one_line(text: str) -> bool:
+    return "\n" not in text and "Traceback" not in text and text.strip() != ""
+
+
+def test_debrief_shares_add_up_to_the_difference_the_room_sees(tmp_path, capsys):
+    from devsim import experiment
+    from devsim.registry import format_difference
+
+    _copy(tmp_path, "team-b.yaml", "team-e.yaml")
+    p = _make(tmp_path, tiles=False, lead_times=False, debrief_n=N)
+    assert p.tabs.titles == ("Leaderboard", "Class", "Debrief")
+    # Defaults: the leader and lead time; nothing is run before the button.
+    assert p.debrief_team.value == ("team", p.table["team"].iloc[0])
+    assert p.debrief_key.value == "lead_time_hours"
+    assert p.shares is None and p.debrief_out.outputs == ()
+    assert "Why the difference?" in p.debrief_status_text()
+    p.debrief_team.value = ("team", "team-e")
+    assert "16 mixes" in p.debrief_status_text()  # 4 groups differ: 2**4 mixtures
+    assert p.debrief_now() is True
+    shares = p.shares
+    team = p.table.attrs["scenarios"]["team-e"]
+    direct = experiment.compare([p.debrief_start, team], n=N, seed=p.seed, executor="serial")
+    for key in KEYS:
+        rows = shares[shares["metric"] == key]
+        total = rows.loc[rows["group"] == "total", "mean"].iloc[0]
+        # Shapley efficiency: the shares add up to the whole difference...
+        assert rows.loc[rows["group"] != "total", "mean"].sum() == pytest.approx(total,
+                                                                                 abs=1e-9)
+        # ... which is the paired difference between the start and the team's runs.
+        assert total == pytest.approx(direct.difference(key, "start", "team-e")[0],
+                                      rel=1e-12, abs=1e-12), key
+    assert set(shares["group"]) == {"structure", "approval", "release cadence", "automation",
+                                    "total"}
+    # The page: the sentences (the total as the registry writes it) and the waterfall.
+    lead = shares[(shares["metric"] == "lead_time_hours") & (shares["group"] == "total")].iloc[0]
+    text = html.unescape(p.debrief_text.value)
+    assert "team-e against start: " + format_difference(
+        "lead_time_hours", lead["mean"], lead["ci_low"], lead["ci_high"]) in text
+    assert _png_count(p.debrief_out) == 1
+    status = p.debrief_status_text()
+    assert status.startswith("team-e against the start · 4 groups, 16 mixes x 2 runs in ")
+    # Sized for the back row: numbers >= 26 px, labels >= 20 px.
+    import re
+
+    page = p.debrief_text.value + p.debrief_status.value
+    assert min(int(x) for x in re.findall(r"font-size:(\d+)px", page)) >= 20
+    numbers = re.findall(r"font-size:(\d+)px[^>]*>\s*<div class='devsim-number'",
+                         p.debrief_text.value)
+    assert numbers and min(int(x) for x in numbers) >= 26
+    # Another key is drawn from memory: no run.
+    runs = p._debrief_executor.runs
+    p.debrief_key.value = "time_to_restore_hours"
+    assert p._debrief_executor.runs == runs and "from memory" in p.debrief_status_text()
+    assert "Time to restore service (median), team-e" in html.unescape(p.debrief_text.value)
+    # The team saves a new version: the page says its debrief is out of date.
+    path = tmp_path / "team-e.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "test_automation: 0.5\n",
+                    encoding="utf-8")
+    assert p.poll() is True
+    assert "changed or went away" in p.debrief_status_text()
+    assert p.shares is None and p.debrief_out.outputs == ()
+    assert capsys.readouterr().out == ""
+
+
+def test_debrief_of_a_bad_file_is_one_line_and_runs_nothing(tmp_path, capsys):
+    _copy(tmp_path, "team-e.yaml", "team-f.yaml")  # team-f has -2 developers
+    # A valid file that changes what the challenge fixes (shown, not ranked).
+    (tmp_path / "team-z.yaml").write_text("defect_rate_per_hour: 0.05\n", encoding="utf-8")
+    p = _make(tmp_path, tiles=False, lead_times=False, debrief_n=N)
+    labels = dict(p.debrief_team.options)
+    assert "team-f.yaml (cannot be read)" in labels and "team-z (not ranked)" in labels
+    p.debrief_team.value = labels["team-f.yaml (cannot be read)"]
+    p.debrief_button.click()  # no event loop: the button works synchronously
+    status = p.debrief_status_text()
+    assert _one_line(status) and "team-f.yaml: n_developers: -2 is out of range" in status
+    assert ERROR_COLOUR in p.debrief_status.value and p.debrief_out.outputs == ()
+    p.debrief_team.value = labels["team-z (not ranked)"]
+    assert p.debrief_now() is False
+    status = p.debrief_status_text()
+    assert _one_line(status), status
+    assert "team-z: changes defect_rate_per_hour, which the challenge fixes" in status
+    assert p._debrief_executor.runs == 0 and p.shares is None
+    assert capsys.readouterr().out == ""
+
+
+def test_debrief_function_reports_every_problem_in_one_line(tmp_path):
+    from devsim.projector import DebriefError, debrief
+    from devsim.scenario import Scenario
+
+    bad = tmp_path / "team-x.yaml"
+    bad.write_text("n_developers: [1, 2\n", encoding="utf-8")
+    cases = [(bad, "team-x.yaml"), (tmp_path / "gone.yaml", "gone.yaml"),
+             (Scenario(name="same"), "same: the same organisation as the start")]
+    for team, said in cases:
+        with pytest.raises(DebriefError) as info:
+            debrief(Scenario(), team, n=N, executor="serial")
+        assert _one_line(str(info.value)) and said in str(info.value), str(info.value)
+    with pytest.raises(DebriefError, match="keys: no_such_key"):
+        debrief(Scenario(), "collaborative", ["no_such_key"], n=N, executor="serial")
+
+
+def test_debrief_merges_groups_a_mixture_cannot_split(tmp_path):
+    from dataclasses import replace
+
+    from devsim.projector import debrief, debrief_groups
+    from devsim.scenario import Scenario, ScenarioError
+
+    start = Scenario(horizon_days=120.0, warmup_days=20.0)
+    # No testers, every test automated: its people without its automation is no organisation.
+    team = replace(start, name="team-t", n_testers=0, test_automation=1.0,
+                   release_interval_days=7.0)
+    with pytest.raises(ScenarioError):
+        replace(start, n_testers=0)
+    groups = debrief_groups(start, team)
+    assert "automation + people" in groups and "release cadence" in groups
+    shares = debrief(start, team, ["lead_time_hours"], n=N, executor="serial")
+    assert set(shares["group"]) == {"automation + people", "release cadence", "total"}
+    assert shares.attrs["merged"] == ["automation + people"]
+    parts = shares[shares["group"] != "total"]["mean"].sum()
+    assert parts == pytest.approx(shares[shares["group"] == "total"]["mean"].iloc[0], abs=1e-9)
+
+
+def test_debrief_button_in_a_kernel_runs_in_a_thread_and_counts_the_runs(tmp_path, capsys):
+    _copy(tmp_path, "team-e.yaml")
+
+    async def scenario():
+        p = _make(tmp_path, tiles=False, lead_times=False, debrief_n=N)
+        seen = []
+        p.debrief_status.observe(lambda c: seen.append(p.debrief_status_text()), "value")
+        p.debrief_button.click()
+        assert p.debrief_button.disabled and p.debrief_button.description == "Running…"
+        for _ in range(240):  # the loop stays free while the runs go on
+            await asyncio.sleep(0.25)
+            if not p.debrief_button.disabled:
+                break
+        return p, seen
+
+    p, seen = asyncio.run(scenario())
+    assert seen[0].startswith("Sharing out the difference between the start and team-e: "
+                              "16 mixes x 2 runs = 32 runs")
+    assert p.debrief_button.description == "Why the difference?"
+    assert p.shares is not None and _png_count(p.debrief_out) == 1
+    assert p.debrief_status_text().startswith("team-e against the start · 4 groups")
+    assert capsys.readouterr().out == ""
+
+
+def test_debrief_sentences_call_a_share_larger_only_where_the_cis_allow():
+    from devsim.report import explain_shares
+
+    def table(rows):
+        t = pd.DataFrame([dict(metric="lead_time_hours", group=g, fields="", mean=m,
+                               ci_low=lo, ci_high=hi) for g, m, lo, hi in rows])
+        t.attrs.update(a="start", b="team", n=5)
+        return t
+
+    clear = table([("release cadence", -300, -320, -280), ("automation", -100, -120, -80),
+                   ("batch size", 50, 30, 70), ("people", 3, -2, 8),
+                   ("total", -347, -360, -330)])
+    text = " ".join(explain_shares(clear))
+    assert "Groups that make it better: release cadence" in text
+    assert "Groups that make it worse: batch size" in text
+    assert "No clear effect (the 95% CI includes 0): people" in text
+    assert "release cadence has the largest share" in text
+    close = table([("release cadence", -300, -400, -200), ("automation", -250, -330, -170),
+                   ("total", -550, -600, -500)])
+    text = " ".join(explain_shares(close))
+    assert "largest share:" not in text
+    assert "release cadence and automation have the largest shares; their 95% CIs overlap" \
+        in text
+    unsure = table([("release cadence", -30, -80, 20), ("total", -30, -80, 20)])
+    assert "not clear" in " ".join(explain_shares(unsure))
