@@ -401,14 +401,8 @@ class _Model:
                 r = item.stream("clarify")
                 if r.uniform() < s.clarification_share:
                     yield self.env.timeout(r.exponential(s.handoff_delay_hours))
-                    queued = self.env.now
-                    started, worked = yield from self._work(sender, s.clarification_person_hours,
-                                                            False)
-                    self.log.record(StageRow(
-                        item_id=item.item_id, stage="clarify", team=sender, queued=queued,
-                        started=started, finished=self.env.now,
-                        effort_person_hours=s.clarification_person_hours, work_hours=worked,
-                        work_type="rework"))
+                    yield from self._task(sender, s.clarification_person_hours, "clarify",
+                                          item.item_id, "rework")
                     yield self.env.timeout(r.exponential(s.handoff_delay_hours))
         item.holder = team
 
@@ -718,7 +712,7 @@ class _Model:
         r = item.stream(f"incident-{cause}")
         yield self.env.timeout(r.exponential(s.incident_onset_hours))
         start = self.env.now
-        if getattr(item, "outcome", None) is not None:
+        if item.outcome is not None:
             item.outcome["failed"] = True  # ops see the release failed
         by_monitoring = r.uniform() < s.monitoring
         yield self.env.timeout(r.exponential(s.detect_hours_by_monitoring if by_monitoring
@@ -766,16 +760,22 @@ class _Model:
         self._incident_row(item.item_id, deploy_id, cause, start, detected, responder, "hotfix")
 
     # --- unplanned work no planned change causes ------------------------------------------
-    def _chore(self, team: str, effort: float, stage: str, item_id=None):
-        """An unplanned task at planned priority (it waits its turn, nobody is paged): the
-        effort plus a context switch, recorded as unplanned work."""
-        effort += self.s.context_switch_hours
+    def _task(self, team: str, effort: float, stage: str, item_id, work_type: str,
+              urgent: bool = False):
+        """Work on no change's path (a clarification, a chore, an outage): queue at
+        ``team``, work, record the stage row. No handoff: the task starts at that team."""
         queued = self.env.now
-        started, worked = yield from self._work(team, effort, False)
+        started, worked = yield from self._work(team, effort, urgent)
         self.log.record(StageRow(item_id=item_id, stage=stage, team=team, queued=queued,
                                  started=started, finished=self.env.now,
                                  effort_person_hours=effort, work_hours=worked,
-                                 work_type="unplanned"))
+                                 work_type=work_type))
+
+    def _chore(self, team: str, effort: float, stage: str, item_id=None):
+        """An unplanned task at planned priority (it waits its turn, nobody is paged): the
+        effort plus a context switch, recorded as unplanned work."""
+        yield from self._task(team, effort + self.s.context_switch_hours, stage, item_id,
+                              "unplanned")
 
     def _minor_defects(self, item: _Item) -> None:
         """Minor defects that escaped testing are reported by users and fixed (no incident)."""
@@ -797,6 +797,12 @@ class _Model:
         teams = self.product_teams
         return teams[min(int(r.uniform() * len(teams)), len(teams) - 1)]
 
+    def _on_call_team(self, r) -> str:
+        """The team that answers work no change owns: the first responder, or with
+        ``you_build_it`` a product team drawn from ``r``."""
+        team = self.route["first_responder"]
+        return self._random_team(r) if team == "own" else team
+
     def _toil(self):
         """Manual operations work in tasks of ``_TOIL_TASK`` person-hours, at a rate that
         falls as environments and deploys are automated (re-read after every task)."""
@@ -817,9 +823,7 @@ class _Model:
         mean_gap = 168.0 * _SUPPORT_TASK / s.support_person_hours_per_week
         while True:
             yield self.env.timeout(r.exponential(mean_gap))
-            team = self.route["first_responder"]
-            team = self._random_team(r) if team == "own" else team
-            self.env.process(self._chore(team, _SUPPORT_TASK, "support"))
+            self.env.process(self._chore(self._on_call_team(r), _SUPPORT_TASK, "support"))
 
     def _background_incidents(self):
         """Failures no change caused (hardware, load, third parties): detected like any
@@ -841,15 +845,10 @@ class _Model:
         yield self.env.timeout(detect_after)
         detected = self.env.now
         yield self.env.timeout(ticket)
-        team = self.route["first_responder"]
-        team = self._random_team(r) if team == "own" else team
+        team = self._on_call_team(r)
         for stage in ("triage", "no_code_fix"):
-            queued = self.env.now
-            started, worked = yield from self._work(team, s.triage_person_hours, True)
-            self.log.record(StageRow(item_id=None, stage=stage, team=team, queued=queued,
-                                     started=started, finished=self.env.now,
-                                     effort_person_hours=s.triage_person_hours,
-                                     work_hours=worked, work_type="unplanned"))
+            yield from self._task(team, s.triage_person_hours, stage, None, "unplanned",
+                                  urgent=True)
         self._incident_row(None, None, "operational", start, detected, team, "no_code_fix")
 
     # --- building automation ---------------------------------------------------------------

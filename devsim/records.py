@@ -857,20 +857,19 @@ def _assemble(parts: _Parts, problems: _Problems, *, kind: str, source: str, sin
     by_change = (inc_deploy >= 0) & (direct < 0)
     inc_deploy = np.where(direct >= 0, direct, inc_deploy)
     n_by_change = int(by_change.sum())
-    rest = inc_deploy < 0
-    if "cause" in inc.columns:  # an incident no change caused is linked to no deploy
-        not_a_change = (inc["cause"] == "operational").to_numpy()
-        rest &= ~not_a_change
-        if not_a_change.any():
-            notes["incidents not caused by a change (cause operational): no deploy linked"] = \
-                int(not_a_change.sum())
+    # An incident no change caused (cause "operational") is linked to no deploy.
+    not_a_change = ((inc["cause"] == "operational").to_numpy() if "cause" in inc.columns
+                    else np.zeros(n_inc, dtype=bool))
+    if not_a_change.any():
+        notes["incidents not caused by a change (cause operational): no deploy linked"] = \
+            int(not_a_change.sum())
+    rest = (inc_deploy < 0) & ~not_a_change
     ok_pos = np.flatnonzero(~dep_failed)
     if rest.any() and len(ok_pos):
         at = np.searchsorted(dep_abs[ok_pos], inc_abs[rest], side="right") - 1
         inc_deploy[rest] = np.where(at >= 0, ok_pos[np.maximum(at, 0)], -1)
     n_by_time = int((inc_deploy >= 0).sum()) - n_by_change - n_direct
-    unlinked = int((inc_deploy < 0).sum()) - (int(not_a_change.sum()) if "cause" in inc.columns
-                                              else 0)
+    unlinked = int(((inc_deploy < 0) & ~not_a_change).sum())
     if n_direct:
         notes["incidents linked to the deploy their deploy_id names"] = n_direct
     if n_inc:

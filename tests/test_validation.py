@@ -432,10 +432,6 @@ def test_lineage_streams_narrow_the_paired_interval():
 
 # --- mechanisms behind the lessons' claims (issue 10) ------------------------------------------
 
-def _means(results, metric):
-    return results.frame.groupby("scenario")[metric].mean()
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("name, low, high", [("siloed", 0.25, 0.30), ("collaborative", 0.15, 0.22)])
 def test_unplanned_work_and_rework_take_the_share_dora_reports(crn, name, low, high):
