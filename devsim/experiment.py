@@ -820,18 +820,6 @@ JOURNEY_WEEK_COLUMNS = ("changes", "lead_time_hours", "effort_person_hours",
 _AUTOMATION_FIELDS = ("test_automation", "deployment_automation", "environment_automation")
 
 
-def _investment_end(log: EventLog, steps: list, rate: float) -> float:
-    """When the run stopped investing: read from the log alone. The model logs a step every
-    ``automation_step_person_hours / rate`` hours from the end of the warm-up; if the next
-    step was due before the run ended and is not there, everything was built."""
-    if rate <= 0:
-        return log.start_hours
-    step_ph = float(log.meta["scenario"]["automation_step_person_hours"])
-    gap = step_ph / rate
-    last = steps[-1]["time"] if steps else log.start_hours
-    return last if last + gap < log.end_hours - 1e-9 else log.end_hours
-
-
 def journey_weeks(log: EventLog, weeks: int) -> pd.DataFrame:
     """One run of a transformation, week by week from the end of its warm-up.
 
@@ -842,7 +830,8 @@ def journey_weeks(log: EventLog, weeks: int) -> pd.DataFrame:
     ----------
     log : EventLog
         A run of :func:`devsim.model.run` (its ``meta`` holds the scenario, and with
-        ``improvement_share`` > 0 the ``automation_steps`` the run built).
+        ``improvement_share`` > 0 the ``automation_steps`` the run built and ``improvement``:
+        when it started and stopped investing, and the person-hours per hour it invested).
     weeks : int
         Weeks to report.
 
@@ -879,12 +868,14 @@ def journey_weeks(log: EventLog, weeks: int) -> pd.DataFrame:
     out["effort_person_hours"] = (st.groupby("week")["effort_person_hours"].sum()
                                   .reindex(out["week"], fill_value=0.0).to_numpy())
     scenario = log.meta["scenario"]
-    share = float(scenario.get("improvement_share", 0.0))
-    rate = log.headcount * log.work_hours_per_week / 168.0 * share  # person-hours per hour
     steps = list(log.meta.get("automation_steps", []))
-    until = _investment_end(log, steps, rate)
-    out["invested_person_hours"] = np.clip(np.minimum(edges[1:], until) - edges[:-1], 0.0,
-                                           None) * rate
+    # The model logs when it invested and at what rate; still building at the end: the end.
+    spent = log.meta.get("improvement") or {}
+    rate = float(spent.get("person_hours_per_hour", 0.0))
+    begin = spent.get("start") if spent.get("start") is not None else log.end_hours
+    until = spent.get("end") if spent.get("end") is not None else log.end_hours
+    out["invested_person_hours"] = np.clip(np.minimum(edges[1:], until)
+                                           - np.maximum(edges[:-1], begin), 0.0, None) * rate
     out["person_hours"] = out["effort_person_hours"] + out["invested_person_hours"]
     for name in _AUTOMATION_FIELDS:
         level = np.full(weeks, float(scenario[name]))

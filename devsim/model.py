@@ -291,6 +291,8 @@ class _Model:
             self.env.process(self._background_incidents())
         if s.improvement_share > 0:
             self.log.meta["automation_steps"] = []
+            self.log.meta["improvement"] = {"start": None, "end": None,
+                                            "person_hours_per_hour": 0.0}
             self.env.process(self._improvement())
 
     # --- helpers ------------------------------------------------------------------------
@@ -862,6 +864,8 @@ class _Model:
         invested_per_hour = s.headcount * s.work_hours_per_week / 168.0 * s.improvement_share
         if invested_per_hour <= 0:
             return
+        self.log.meta["improvement"].update(start=self.env.now,
+                                            person_hours_per_hour=invested_per_hour)
         self.planned_factor = 168.0 / (s.work_hours_per_week * (1 - s.improvement_share))
         while True:
             below = [k for k, v in self.auto.items() if v < _BUILT_AUTOMATION - 1e-9]
@@ -874,6 +878,7 @@ class _Model:
                 {"time": self.env.now, "field": key, "level": self.auto[key],
                  "person_hours": s.automation_step_person_hours})
         self.planned_factor = 168.0 / s.work_hours_per_week
+        self.log.meta["improvement"]["end"] = self.env.now
 
     def finish(self) -> None:
         """Write the item table (called once the clock has stopped)."""
